@@ -10,4 +10,9 @@
 int imr_category_classify(const char *treatment, const char **category,
                           const char **subcategory);
 
+/* Checks that data/categories.tsv loaded and every line is well formed
+ * (three TAB-separated columns, a lower-case pattern). Returns IMR_OK,
+ * IMR_EINVAL naming the first bad line in ERR, or IMR_ENOMEM. */
+int imr_category_check(char *err);
+
 #endif

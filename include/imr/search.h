@@ -1,0 +1,59 @@
+/* Search over the index: a parsed query (imr/query.h) -> SQL with bound
+ * parameters over the schema of docs/schema.md -> hits (one per disputed
+ * item), the total and facet counts, as JSON. One handle per thread. */
+#ifndef IMR_SEARCH_H
+#define IMR_SEARCH_H
+#include <stddef.h>
+#include <jansson.h>
+#include "imr/query.h"
+
+#define IMR_SEARCH_MAX_LIMIT 1000   /* hits per page at most */
+#define IMR_SEARCH_FACET_TOP 20     /* values listed per facet */
+
+enum imr_sort {
+    IMR_SORT_RELEVANCE = 0,   /* BM25 (filters only: newest first) */
+    IMR_SORT_DATE             /* decision date, newest first */
+};
+
+struct imr_search_opts {
+    size_t limit;             /* hits to return, 0..IMR_SEARCH_MAX_LIMIT */
+    size_t offset;            /* hits to skip */
+    enum imr_sort sort;
+    int hits;                 /* 1: return hits */
+    int facets;               /* 1: return facet counts */
+    long timeout_ms;          /* give up after this long (0: no limit) */
+};
+
+struct imr_search;   /* a read-only index connection; one thread at once */
+
+/* Opens the index at PATH read-only. Returns IMR_OK and a handle in *OUT
+ * (imr_search_close), or IMR_EIO / IMR_EDB / IMR_ESCHEMA / IMR_ENOMEM with
+ * ERR; *OUT is NULL on failure. */
+int imr_search_open(const char *path, struct imr_search **out, char *err);
+/* Closes the handle; NULL is allowed. */
+void imr_search_close(struct imr_search *s);
+
+/* Runs Q. On success returns IMR_OK and a new JSON object in *OUT
+ * (json_decref): {"total", "offset", "limit", "sort", "hits": [{"id",
+ * "case_number", "item", "treatment", "decision", "category",
+ * "subcategory", "citations", "diagnoses", "decision_date", "score",
+ * "snippet"}], "facets": {"decision", "guideline", "guideline_page",
+ * "treatment", "category", "diagnosis", "year": [{"value", "count"}]},
+ * "interpretation"}. Snippets mark matched words with [ and ]. Returns
+ * IMR_EINVAL for bad options, IMR_ELIMIT when the query ran out of time,
+ * IMR_EDB, IMR_ENOMEM; *OUT is NULL then. */
+int imr_search_run(struct imr_search *s, const struct imr_query *q,
+                   const struct imr_search_opts *o, json_t **out,
+                   char *err);
+
+/* The whole letter whose record id (or case number) is ID: the parse
+ * record with "text" and "summary". IMR_OK with *OUT (json_decref),
+ * IMR_ENOTFOUND, IMR_EDB, IMR_ENOMEM. */
+int imr_search_determination(struct imr_search *s, const char *id,
+                             json_t **out, char *err);
+
+/* Counts of the index (imr_index_stats_json). IMR_OK with *OUT, IMR_EDB,
+ * IMR_ENOMEM. */
+int imr_search_stats(struct imr_search *s, json_t **out, char *err);
+
+#endif

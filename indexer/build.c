@@ -1,0 +1,620 @@
+/* imr-index build: N parser threads feed one writer (the main thread)
+ * through a bounded queue; the whole build is one SQLite transaction.
+ *
+ * Incremental rules: a file whose content hash and size match its files
+ * row is skipped; a changed file has its old letter deleted before the
+ * new one goes in; a rejected file is recorded with its reason. Two files
+ * giving the same record id (e.g. the -layout and plain pdftotext output
+ * of one letter): the file whose path sorts later (strcmp) is kept, the
+ * other is recorded as 'duplicate' with det_id = the kept letter, and a
+ * warning names both. The rule does not depend on thread timing or on
+ * the order of runs. Duplicate files are parsed again on every run, so
+ * when the kept file goes away the other takes its place. */
+#include "indexer.h"
+#include "imr/imr.h"
+#include "imr/index.h"
+#include "imr/parse.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum result_kind {
+    RES_PARSED,      /* rec holds the letter */
+    RES_UNCHANGED,   /* same content as recorded: skipped */
+    RES_REJECTED     /* reason says why */
+};
+
+/* What a worker hands the writer for one file. */
+struct result {
+    size_t idx;                        /* into the walk list */
+    enum result_kind kind;
+    struct imr_record *rec;            /* RES_PARSED */
+    char hash[IMR_HASH_HEX_LEN + 1];
+    long long size, mtime;
+    int same_hash;                     /* content as recorded */
+    char reason[IMR_ERR_LEN];          /* RES_REJECTED */
+};
+
+/* State shared by the workers and the writer. */
+struct build {
+    const struct walk_list *files;
+    const struct imr_index_file *prior;   /* files rows, sorted by path */
+    size_t n_prior;
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full;
+    size_t next;                          /* next file to take */
+    struct result **q;                    /* ring of cap results */
+    char *counted;                        /* per file: 'p'arsed,
+                                             'u'nchanged, 'r'ejected */
+    size_t cap, head, count;
+    int stop;                             /* writer gave up */
+};
+
+/* Counters of the summary line. */
+struct tally {
+    size_t parsed, unchanged, rejected, duplicate, pruned, warnings;
+    unsigned long long bytes;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_prior(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct imr_index_file *)elem)->path);
+}
+
+/* The recorded row of PATH before this build, or NULL. */
+static const struct imr_index_file *prior_find(const struct build *b,
+                                               const char *path)
+{
+    if (b->n_prior == 0)
+        return NULL;
+    return bsearch(path, b->prior, b->n_prior, sizeof(*b->prior),
+                   cmp_prior);
+}
+
+static void result_free(struct result *r)
+{
+    if (r == NULL)
+        return;
+    imr_record_free(r->rec);
+    free(r);
+}
+
+/* Reads, hashes and (unless unchanged) parses file IDX into a result. */
+static struct result *work_one(struct build *b, size_t idx)
+{
+    const char *path = b->files->v[idx].path;
+    const struct imr_index_file *pf;
+    struct result *r = calloc(1, sizeof(*r));
+    char *data = NULL;
+    size_t len;
+    int rc;
+
+    if (r == NULL)
+        return NULL;
+    r->idx = idx;
+    if (walk_read_file(path, &data, &len, &r->mtime, r->reason) != 0) {
+        r->kind = RES_REJECTED;
+        return r;
+    }
+    r->size = (long long)len;
+    imr_hash64_hex(data, len, r->hash);
+    pf = prior_find(b, path);
+    r->same_hash = pf != NULL && pf->size == r->size &&
+                   strcmp(pf->hash, r->hash) == 0;
+    if (r->same_hash && pf->status != IMR_FILE_DUPLICATE) {
+        r->kind = RES_UNCHANGED;
+        free(data);
+        return r;
+    }
+    rc = imr_parse_letter(data, len, path, &r->rec, r->reason);
+    free(data);
+    if (rc == IMR_ENOMEM) {
+        free(r);
+        return NULL;
+    }
+    r->kind = rc == IMR_OK ? RES_PARSED : RES_REJECTED;
+    return r;
+}
+
+/* Worker thread: takes files until none are left or the writer stops. */
+static void *worker(void *arg)
+{
+    struct build *b = arg;
+    struct result *r;
+    size_t idx;
+
+    for (;;) {
+        pthread_mutex_lock(&b->mu);
+        if (b->stop || b->next >= b->files->n) {
+            pthread_mutex_unlock(&b->mu);
+            return NULL;
+        }
+        idx = b->next++;
+        pthread_mutex_unlock(&b->mu);
+
+        r = work_one(b, idx);     /* NULL: out of memory, the writer
+                                     stops the build */
+        pthread_mutex_lock(&b->mu);
+        while (b->count == b->cap && !b->stop)
+            pthread_cond_wait(&b->not_full, &b->mu);
+        if (b->stop) {
+            pthread_mutex_unlock(&b->mu);
+            result_free(r);
+            return NULL;
+        }
+        b->q[(b->head + b->count) % b->cap] = r;   /* NULL = OOM */
+        b->count++;
+        pthread_cond_signal(&b->not_empty);
+        pthread_mutex_unlock(&b->mu);
+    }
+}
+
+/* Takes the next result from the queue (waits for one). */
+static struct result *queue_pop(struct build *b)
+{
+    struct result *r;
+
+    pthread_mutex_lock(&b->mu);
+    while (b->count == 0)
+        pthread_cond_wait(&b->not_empty, &b->mu);
+    r = b->q[b->head];
+    b->head = (b->head + 1) % b->cap;
+    b->count--;
+    pthread_cond_signal(&b->not_full);
+    pthread_mutex_unlock(&b->mu);
+    return r;
+}
+
+/* Tells the workers to stop and wakes them. */
+static void queue_stop(struct build *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->stop = 1;
+    pthread_cond_broadcast(&b->not_full);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* ---- the writer --------------------------------------------------------- */
+
+/* The progress line is on screen: clear it before printing a message. */
+static int progress_shown;
+
+static void clear_progress(void)
+{
+    if (progress_shown) {
+        fputs("\r\033[K", stderr);
+        progress_shown = 0;
+    }
+}
+
+/* Prints "imr-index: PATH: MESSAGE" on stderr. */
+static void report(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void report(const char *path, const char *fmt, ...)
+{
+    va_list ap;
+
+    clear_progress();
+    fprintf(stderr, "imr-index: %s: ", path);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Writes the files row of PATH. */
+static int put_file(struct imr_index *ix, const char *path,
+                    const struct result *r, enum imr_file_status status,
+                    const char *reason, long long det_id, char *err)
+{
+    struct imr_index_file f;
+
+    memset(&f, 0, sizeof(f));
+    f.path = (char *)(uintptr_t)path;    /* only read by file_put */
+    snprintf(f.hash, sizeof(f.hash), "%s", r->hash);
+    f.size = r->size;
+    f.mtime = r->mtime;
+    f.status = status;
+    f.reason = (char *)(uintptr_t)reason;
+    f.det_id = det_id;
+    return imr_index_file_put(ix, &f, err);
+}
+
+/* Deletes the letter PATH held before this build, if any. */
+static int drop_old(struct imr_index *ix, const char *path,
+                    struct imr_index_file *cur, int *had, char *err)
+{
+    int rc = imr_index_file_get(ix, path, cur, err);
+
+    *had = 0;
+    if (rc == IMR_ENOTFOUND)
+        return IMR_OK;
+    if (rc != IMR_OK)
+        return rc;
+    *had = 1;
+    if (cur->status == IMR_FILE_INDEXED && cur->det_id > 0)
+        return imr_index_delete(ix, cur->det_id, err);
+    return IMR_OK;
+}
+
+/* Stores a parsed letter from PATH, applying the duplicate-id rule. */
+static int write_parsed(struct imr_index *ix, const char *path,
+                        struct result *r, const struct build_opts *o,
+                        struct tally *t, char *err)
+{
+    struct imr_record *rec = r->rec;
+    struct imr_index_file cur, other;
+    char *other_src = NULL, reason[IMR_ERR_LEN + 64];
+    long long other_det = 0, det = 0;
+    int rc, had = 0, unchanged = 0;
+    size_t i;
+
+    memset(&other, 0, sizeof(other));
+    if ((rc = drop_old(ix, path, &cur, &had, err)) != IMR_OK)
+        return rc;
+    rc = imr_index_find(ix, rec->id, &other_det, &other_src, err);
+    if (rc == IMR_ENOTFOUND) {
+        rc = imr_index_put(ix, rec, &det, err);
+        if (rc == IMR_OK)
+            rc = put_file(ix, path, r, IMR_FILE_INDEXED, NULL, det, err);
+        t->parsed++;
+    } else if (rc == IMR_OK && other_src != NULL &&
+               strcmp(path, other_src) < 0) {
+        /* The other file sorts later: it keeps the id. */
+        snprintf(reason, sizeof(reason), "same id %s as %s", rec->id,
+                 other_src);
+        if (had && r->same_hash && cur.status == IMR_FILE_DUPLICATE &&
+            cur.det_id == other_det) {
+            unchanged = 1;     /* parsed again only to check the rule */
+            t->unchanged++;
+        } else {
+            report(path, "warning: %s, which is kept (its path sorts"
+                   " later)", reason);
+            t->parsed++;
+            t->duplicate++;
+        }
+        rc = put_file(ix, path, r, IMR_FILE_DUPLICATE, reason, other_det,
+                      err);
+    } else if (rc == IMR_OK) {
+        /* This file sorts later (or the letter had no file): replace. */
+        rc = imr_index_put(ix, rec, &det, err);
+        if (rc == IMR_OK)
+            rc = put_file(ix, path, r, IMR_FILE_INDEXED, NULL, det, err);
+        if (rc == IMR_OK && other_src != NULL &&
+            strcmp(path, other_src) != 0) {
+            report(other_src, "warning: same id %s as %s, which is kept"
+                   " (its path sorts later)", rec->id, path);
+            t->duplicate++;
+            rc = imr_index_file_get(ix, other_src, &other, err);
+            if (rc == IMR_OK) {
+                snprintf(reason, sizeof(reason), "same id %s as %s",
+                         rec->id, path);
+                free(other.reason);
+                other.reason = strdup(reason);
+                other.status = IMR_FILE_DUPLICATE;
+                other.det_id = det;
+                rc = other.reason == NULL
+                     ? imr_seterr(err, IMR_ENOMEM, "out of memory")
+                     : imr_index_file_put(ix, &other, err);
+            } else if (rc == IMR_ENOTFOUND) {
+                rc = IMR_OK;
+            }
+        }
+        t->parsed++;
+    }
+    if (rc == IMR_OK && !unchanged) {
+        t->warnings += rec->n_warnings;
+        for (i = 0; o->verbose && i < rec->n_warnings; i++)
+            report(path, "warning: %s", rec->warnings[i]);
+    }
+    imr_index_file_clear(&other);
+    imr_index_file_clear(&cur);
+    free(other_src);
+    return rc;
+}
+
+/* Applies one worker result to the index. */
+static int write_result(struct imr_index *ix, const struct build *b,
+                        struct result *r, const struct build_opts *o,
+                        struct tally *t, char *err)
+{
+    const char *path = b->files->v[r->idx].path;
+    const struct imr_index_file *pf;
+    struct imr_index_file cur;
+    int rc, had;
+
+    t->bytes += (unsigned long long)r->size;
+    switch (r->kind) {
+    case RES_UNCHANGED:
+        t->unchanged++;
+        pf = prior_find(b, path);
+        if (pf == NULL || pf->mtime == r->mtime)
+            return IMR_OK;
+        /* Only the mtime changed; the row may have changed in this build
+         * (another file took its id), so update the current row. */
+        if ((rc = imr_index_file_get(ix, path, &cur, err)) != IMR_OK)
+            return rc == IMR_ENOTFOUND ? IMR_OK : rc;
+        cur.mtime = r->mtime;
+        rc = imr_index_file_put(ix, &cur, err);
+        imr_index_file_clear(&cur);
+        return rc;
+    case RES_REJECTED:
+        report(path, "%s", r->reason[0] ? r->reason
+               : "holds no determination");
+        t->rejected++;
+        if ((rc = drop_old(ix, path, &cur, &had, err)) != IMR_OK)
+            return rc;
+        imr_index_file_clear(&cur);
+        return put_file(ix, path, r, IMR_FILE_REJECTED,
+                        r->reason[0] ? r->reason : "holds no determination",
+                        0, err);
+    case RES_PARSED:
+        return write_parsed(ix, path, r, o, t, err);
+    }
+    return IMR_OK;
+}
+
+/* Shows "N/T files, X files/s, ETA" at most 4 times a second. */
+static void show_progress(size_t done, size_t total, double start,
+                          double *last)
+{
+    double now = now_s(), rate;
+
+    if (now - *last < 0.25)
+        return;
+    *last = now;
+    rate = done / (now - start > 1e-6 ? now - start : 1e-6);
+    fprintf(stderr, "\r\033[Kimr-index: %zu/%zu files, %.0f files/s,"
+            " ETA %.0f s", done, total, rate,
+            rate > 0 ? (double)(total - done) / rate : 0.0);
+    progress_shown = 1;
+}
+
+static int cmp_walk(const void *a, const void *b)
+{
+    return strcmp(((const struct walk_file *)a)->path,
+                  ((const struct walk_file *)b)->path);
+}
+
+/* Drops the letters of recorded files that no longer exist. */
+static int prune(struct imr_index *ix, const struct build *b,
+                 struct tally *t, char *err)
+{
+    const struct walk_list *l = b->files;
+    struct stat st;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < b->n_prior; i++) {
+        const char *p = b->prior[i].path;
+        struct walk_file key;
+
+        key.path = (char *)(uintptr_t)p;
+        if (l->n > 0 && bsearch(&key, l->v, l->n, sizeof(*l->v),
+                                cmp_walk) != NULL)
+            continue;
+        if (stat(p, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+            continue;
+        if ((rc = imr_index_file_delete(ix, p, err)) != IMR_OK)
+            return rc;
+        report(p, "gone, dropped from the index");
+        t->pruned++;
+    }
+    return IMR_OK;
+}
+
+/* A file processed again by fix_orphans leaves the counter it was
+ * counted in, so every file is counted once. */
+static void uncount(struct build *b, const char *path, struct tally *t)
+{
+    struct walk_file key, *f;
+
+    key.path = (char *)(uintptr_t)path;
+    if (b->files->n == 0 || (f = bsearch(&key, b->files->v, b->files->n,
+                                         sizeof(key), cmp_walk)) == NULL)
+        return;
+    switch (b->counted[f - b->files->v]) {
+    case 'p':
+        t->parsed--;
+        break;
+    case 'u':
+        t->unchanged--;
+        break;
+    case 'r':
+        t->rejected--;
+        break;
+    }
+    b->counted[f - b->files->v] = 0;
+}
+
+/* Duplicate files whose kept letter went away during this build (its file
+ * changed id or was dropped) are parsed again here, so their letter comes
+ * back in the same transaction. */
+static int fix_orphans(struct imr_index *ix, struct build *b,
+                       const struct build_opts *o, struct tally *t,
+                       char *err)
+{
+    static const char sql[] =
+        "SELECT path, hash FROM files WHERE status = 'duplicate' AND"
+        " (det_id IS NULL OR det_id NOT IN (SELECT id FROM determinations))"
+        " ORDER BY path";
+    sqlite3_stmt *st = NULL;
+    struct walk_list paths = {NULL, 0, 0};
+    struct build one;
+    struct result *r = NULL;
+    size_t i;
+    int rc, round;
+
+    memset(&one, 0, sizeof(one));
+    one.files = &paths;
+    for (round = 0; round < 4; round++) {
+        rc = IMR_OK;
+        if (sqlite3_prepare_v2(imr_index_db(ix), sql, -1, &st, NULL)
+            != SQLITE_OK)
+            return imr_seterr(err, IMR_EDB, "orphans: %s",
+                              sqlite3_errmsg(imr_index_db(ix)));
+        while (rc == IMR_OK && sqlite3_step(st) == SQLITE_ROW) {
+            const char *p = (const char *)sqlite3_column_text(st, 0);
+            struct walk_file *nv = paths.v;
+
+            if (paths.n == paths.cap) {
+                paths.cap = paths.cap * 2 + 8;
+                nv = realloc(paths.v, paths.cap * sizeof(*nv));
+            }
+            if (nv == NULL || p == NULL ||
+                (nv[paths.n].path = strdup(p)) == NULL) {
+                if (nv != NULL)
+                    paths.v = nv;
+                rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+                break;
+            }
+            paths.v = nv;
+            paths.n++;
+        }
+        sqlite3_finalize(st);
+        for (i = 0; rc == IMR_OK && i < paths.n; i++) {
+            if ((r = work_one(&one, i)) == NULL) {
+                rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+                break;
+            }
+            uncount(b, paths.v[i].path, t);
+            rc = write_result(ix, &one, r, o, t, err);
+            result_free(r);
+        }
+        i = paths.n;
+        walk_list_free(&paths);
+        if (rc != IMR_OK || i == 0)
+            return rc;
+    }
+    return IMR_OK;
+}
+
+int build_run(const struct build_opts *o, char *const *paths, int npaths)
+{
+    struct walk_list files = {NULL, 0, 0};
+    struct imr_index_file *prior = NULL;
+    struct imr_index *ix = NULL;
+    struct build b;
+    struct tally t, before;
+    pthread_t *th = NULL;
+    size_t n_prior = 0, done = 0;
+    int i, started = 0, status = 1, rc = IMR_OK, tty = isatty(2);
+    double start = now_s(), last = start, secs;
+    char err[IMR_ERR_LEN] = "";
+
+    memset(&b, 0, sizeof(b));
+    memset(&t, 0, sizeof(t));
+    pthread_mutex_init(&b.mu, NULL);
+    pthread_cond_init(&b.not_empty, NULL);
+    pthread_cond_init(&b.not_full, NULL);
+    if (walk_paths(paths, npaths, &files) != 0)
+        goto done;
+    if ((rc = imr_index_open(o->db, IMR_INDEX_RDWR, &ix, err)) != IMR_OK)
+        goto done;
+    if ((rc = imr_index_begin(ix, err)) != IMR_OK)
+        goto done;
+    /* Read under the write lock, so no other build changes it meanwhile. */
+    if ((rc = imr_index_files_list(ix, &prior, &n_prior, err)) != IMR_OK)
+        goto done;
+    b.files = &files;
+    b.prior = prior;
+    b.n_prior = n_prior;
+    if (o->prune && (rc = prune(ix, &b, &t, err)) != IMR_OK)
+        goto done;
+
+    b.cap = (size_t)o->jobs * 4 + 4;
+    b.q = calloc(b.cap, sizeof(*b.q));
+    th = calloc((size_t)o->jobs, sizeof(*th));
+    b.counted = calloc(files.n + 1, 1);
+    if (b.q == NULL || th == NULL || b.counted == NULL) {
+        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < o->jobs; i++) {
+        if (pthread_create(&th[i], NULL, worker, &b) != 0) {
+            rc = imr_seterr(err, IMR_ENOMEM, "cannot start a thread: %s",
+                            strerror(errno));
+            goto done;
+        }
+        started++;
+    }
+    for (done = 0; done < files.n; done++) {
+        struct result *r = queue_pop(&b);
+
+        if (r == NULL) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+        before = t;
+        rc = write_result(ix, &b, r, o, &t, err);
+        b.counted[r->idx] = t.parsed != before.parsed ? 'p'
+                            : t.unchanged != before.unchanged ? 'u'
+                            : t.rejected != before.rejected ? 'r' : 0;
+        result_free(r);
+        if (rc != IMR_OK)
+            goto done;
+        if (tty)
+            show_progress(done + 1, files.n, start, &last);
+    }
+    if ((rc = fix_orphans(ix, &b, o, &t, err)) != IMR_OK)
+        goto done;
+    clear_progress();
+    if ((rc = imr_index_commit(ix, err)) != IMR_OK)
+        goto done;
+    secs = now_s() - start;
+    printf("imr-index: %zu files: %zu parsed, %zu unchanged, %zu rejected,"
+           " %zu duplicate, %zu pruned, %zu warnings; %.2f s, %.0f"
+           " letters/s, %.1f MB/s\n", files.n, t.parsed, t.unchanged,
+           t.rejected, t.duplicate, t.pruned, t.warnings, secs,
+           t.parsed / (secs > 1e-6 ? secs : 1e-6),
+           (double)t.bytes / 1e6 / (secs > 1e-6 ? secs : 1e-6));
+    status = 0;
+done:
+    if (started > 0) {
+        queue_stop(&b);
+        /* Drain what the workers still hold so none blocks on a full
+         * queue; they see stop and exit. */
+        for (i = 0; i < started; i++)
+            pthread_join(th[i], NULL);
+        while (b.count > 0) {
+            result_free(b.q[b.head]);
+            b.head = (b.head + 1) % b.cap;
+            b.count--;
+        }
+    }
+    if (status != 0) {
+        clear_progress();
+        if (err[0] != '\0')
+            fprintf(stderr, "imr-index: %s\n", err);
+        if (ix != NULL)
+            fprintf(stderr, "imr-index: build failed, the index keeps its"
+                    " previous state\n");
+    }
+    imr_index_close(ix);     /* rolls back an unfinished build */
+    free(th);
+    free(b.q);
+    free(b.counted);
+    imr_index_files_free(prior, n_prior);
+    walk_list_free(&files);
+    pthread_cond_destroy(&b.not_full);
+    pthread_cond_destroy(&b.not_empty);
+    pthread_mutex_destroy(&b.mu);
+    return status;
+}

@@ -1,0 +1,302 @@
+/* imr-index: command line. `parse` prints the record of each letter as
+ * JSON, `build` creates or updates an index, `stats` reports what an index
+ * holds. Exit status: 0 ok, 1 failure (or a rejected file in parse),
+ * 2 usage error. */
+#include "indexer.h"
+#include "imr/imr.h"
+#include "imr/index.h"
+#include "imr/parse.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_JOBS 256
+
+static const char usage_main[] =
+    "usage: imr-index COMMAND [OPTIONS] ...\n"
+    "\n"
+    "commands:\n"
+    "  parse FILE...                  print each letter's record as JSON\n"
+    "  build --db FILE [--jobs N] [--prune] PATH...\n"
+    "                                 index letters (files and folders)\n"
+    "  stats --db FILE [--json]       counts of what the index holds\n"
+    "\n"
+    "`imr-index COMMAND --help` describes one command.\n";
+
+static const char usage_parse[] =
+    "usage: imr-index parse FILE...\n"
+    "\n"
+    "Parses each IMR determination letter (pdftotext output, with or\n"
+    "without -layout) and prints its record as one compact JSON object\n"
+    "per line, in the order given. A file that holds no determination\n"
+    "gets one line \"imr-index: FILE: REASON\" on stderr; the other files\n"
+    "are still printed and the exit status is then 1.\n";
+
+static const char usage_build[] =
+    "usage: imr-index build --db FILE [--jobs N] [--prune] [-v] PATH...\n"
+    "\n"
+    "Creates or updates the index FILE from the letters under each PATH\n"
+    "(files, and folders walked recursively for *.txt and extension-less\n"
+    "files; hidden files and truth.jsonl / *.json sidecars are skipped).\n"
+    "Unchanged files (same content hash) are skipped, changed ones are\n"
+    "indexed again, and rejected files are reported and recorded. The\n"
+    "whole build is one transaction: an interrupted build leaves the\n"
+    "previous index intact.\n"
+    "\n"
+    "  --db FILE   the index (created when missing)\n"
+    "  --jobs N    parser threads (default: the number of cores)\n"
+    "  --prune     drop letters whose file no longer exists\n"
+    "  -v          print every parse warning\n";
+
+static const char usage_stats[] =
+    "usage: imr-index stats --db FILE [--json]\n"
+    "\n"
+    "Prints the number of letters, items, citations and files of the\n"
+    "index, and counts by decision, outcome, guideline, format and year.\n"
+    "  --json      one JSON object instead of text\n";
+
+/* Prints "imr-index CMD: MSG (see imr-index CMD --help)"; returns 2. */
+static int usage_error(const char *cmd, const char *msg, const char *arg)
+{
+    fprintf(stderr, "imr-index%s%s: %s%s%s (see imr-index %s%s--help)\n",
+            cmd ? " " : "", cmd ? cmd : "", msg, arg ? ": " : "",
+            arg ? arg : "", cmd ? cmd : "", cmd ? " " : "");
+    return 2;
+}
+
+/* Parses an integer in [MIN, MAX]; 0 or -1. */
+static int parse_int(const char *s, long min, long max, int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int cmd_parse(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}
+    };
+    int c, i, status = 0;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage_parse, stdout);
+            return 0;
+        }
+        return usage_error("parse", "unknown option", argv[optind - 1]);
+    }
+    if (optind >= argc)
+        return usage_error("parse", "no FILE given", NULL);
+    for (i = optind; i < argc; i++) {
+        struct imr_record *rec = NULL;
+        char err[IMR_ERR_LEN] = "", *data = NULL, *line = NULL;
+        long long mtime;
+        json_t *js = NULL;
+        size_t len;
+        int rc;
+
+        if (walk_read_file(argv[i], &data, &len, &mtime, err) != 0) {
+            fprintf(stderr, "imr-index: %s: %s\n", argv[i], err);
+            status = 1;
+            continue;
+        }
+        rc = imr_parse_letter(data, len, argv[i], &rec, err);
+        free(data);
+        if (rc != IMR_OK) {
+            fprintf(stderr, "imr-index: %s: %s\n", argv[i],
+                    err[0] ? err : imr_strerror(rc));
+            status = 1;
+            if (rc == IMR_ENOMEM)
+                return 1;
+            continue;
+        }
+        js = imr_record_to_json(rec, 0);
+        if (js != NULL)
+            line = json_dumps(js, JSON_COMPACT);
+        json_decref(js);
+        imr_record_free(rec);
+        if (line == NULL) {
+            fprintf(stderr, "imr-index: %s: out of memory\n", argv[i]);
+            return 1;
+        }
+        puts(line);
+        free(line);
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "imr-index: stdout: %s\n", strerror(errno));
+        return 1;
+    }
+    return status;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"prune", no_argument, NULL, 'p'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}
+    };
+    struct build_opts o;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int c;
+
+    memset(&o, 0, sizeof(o));
+    o.jobs = cores < 1 ? 1 : cores > MAX_JOBS ? MAX_JOBS : (int)cores;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:j:pvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o.db = optarg;
+            break;
+        case 'j':
+            if (parse_int(optarg, 1, MAX_JOBS, &o.jobs) != 0)
+                return usage_error("build", "--jobs wants 1 to 256",
+                                   optarg);
+            break;
+        case 'p':
+            o.prune = 1;
+            break;
+        case 'v':
+            o.verbose = 1;
+            break;
+        case 'h':
+            fputs(usage_build, stdout);
+            return 0;
+        default:
+            return usage_error("build", "bad option", argv[optind - 1]);
+        }
+    }
+    if (o.db == NULL)
+        return usage_error("build", "--db FILE is required", NULL);
+    if (optind >= argc)
+        return usage_error("build", "no PATH given", NULL);
+    return build_run(&o, argv + optind, argc - optind);
+}
+
+/* Prints one "by ..." block of the stats. */
+static void print_counts(const char *title,
+                         const struct imr_index_count *v, size_t n)
+{
+    size_t i;
+
+    printf("%s:\n", title);
+    if (n == 0)
+        printf("  (none)\n");
+    for (i = 0; i < n; i++)
+        printf("  %-32s %10lld\n", v[i].key, v[i].n);
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'J'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}
+    };
+    struct imr_index_stats *st = NULL;
+    struct imr_index *ix = NULL;
+    const char *db = NULL;
+    char err[IMR_ERR_LEN] = "";
+    int c, as_json = 0, status = 1;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'J':
+            as_json = 1;
+            break;
+        case 'h':
+            fputs(usage_stats, stdout);
+            return 0;
+        default:
+            return usage_error("stats", "bad option", argv[optind - 1]);
+        }
+    }
+    if (db == NULL)
+        return usage_error("stats", "--db FILE is required", NULL);
+    if (optind < argc)
+        return usage_error("stats", "unexpected argument", argv[optind]);
+    if (access(db, F_OK) != 0) {
+        fprintf(stderr, "imr-index: %s: %s (build it with `imr-index build"
+                " --db %s PATH...`)\n", db, strerror(errno), db);
+        return 1;
+    }
+    if (imr_index_open(db, IMR_INDEX_RDONLY, &ix, err) != IMR_OK ||
+        imr_index_stats(ix, &st, err) != IMR_OK) {
+        fprintf(stderr, "imr-index: %s\n", err);
+        goto done;
+    }
+    if (as_json) {
+        json_t *js = imr_index_stats_json(st);
+        char *s = js ? json_dumps(js, JSON_COMPACT) : NULL;
+
+        json_decref(js);
+        if (s == NULL) {
+            fprintf(stderr, "imr-index: out of memory\n");
+            goto done;
+        }
+        puts(s);
+        free(s);
+    } else {
+        printf("index %s (schema %d, updated %s)\n", db, st->schema_version,
+               st->updated_at ? st->updated_at : "never");
+        printf("letters %lld, items %lld, citations %lld\n", st->letters,
+               st->items, st->citations);
+        printf("files %lld: %lld rejected, %lld duplicate\n", st->files,
+               st->rejected, st->duplicates);
+        print_counts("items by decision", st->by_decision,
+                     st->n_by_decision);
+        print_counts("letters by outcome", st->by_outcome,
+                     st->n_by_outcome);
+        print_counts("items by guideline cited", st->by_guideline,
+                     st->n_by_guideline);
+        print_counts("letters by format", st->by_format, st->n_by_format);
+        print_counts("letters by decision year", st->by_year,
+                     st->n_by_year);
+    }
+    status = fflush(stdout) == 0 ? 0 : 1;
+done:
+    imr_index_stats_free(st);
+    imr_index_close(ix);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+
+    if (cmd == NULL)
+        return usage_error(NULL, "no COMMAND given", NULL);
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "parse") == 0)
+        return cmd_parse(argc - 1, argv + 1);
+    if (strcmp(cmd, "build") == 0)
+        return cmd_build(argc - 1, argv + 1);
+    if (strcmp(cmd, "stats") == 0)
+        return cmd_stats(argc - 1, argv + 1);
+    return usage_error(NULL, "unknown command", cmd);
+}

@@ -1,0 +1,785 @@
+/* Search: a query plan -> SQL over the index (every user value a bound
+ * parameter, full text through an FTS5 MATCH string of quoted words) ->
+ * hits, total and facets as JSON. */
+#include "imr/search.h"
+#include "imr/buf.h"
+#include "imr/imr.h"
+#include "imr/index.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_PARAMS 256
+#define SNIPPET_TOKENS 24
+#define PLAIN_SNIPPET 240     /* bytes of rationale shown without text */
+
+enum { ST_CITES, ST_PAGES, ST_DIAG, ST_SNIPPET, ST_COUNT };
+
+static const char *const static_sql[ST_COUNT] = {
+    [ST_CITES] = "SELECT id, by, guideline, document, chapter, edition, "
+                 "text FROM citations WHERE item_id = ?1 ORDER BY id",
+    [ST_PAGES] = "SELECT page_from, page_to FROM citation_pages "
+                 "WHERE citation_id = ?1 ORDER BY rowid",
+    [ST_DIAG] = "SELECT name FROM diagnoses WHERE det_id = ?1 "
+                "ORDER BY rowid",
+    [ST_SNIPPET] = "SELECT snippet(item_fts, -1, '[', ']', '...', 24) "
+                   "FROM item_fts WHERE item_fts MATCH ?1 AND rowid = ?2",
+};
+
+struct imr_search {
+    struct imr_index *ix;
+    sqlite3 *db;                     /* borrowed from ix */
+    sqlite3_stmt *st[ST_COUNT];
+    struct timespec deadline;        /* of the running query */
+    int has_deadline;
+};
+
+struct param {
+    int is_int;
+    long long i;
+    const char *s;      /* borrowed from the query or from owned */
+};
+
+/* SQL under construction: text plus positional parameters. */
+struct sqlq {
+    struct imr_buf sql;
+    struct param p[MAX_PARAMS];
+    size_t np;
+    char **owned;       /* strings made here (LIKE patterns) */
+    size_t n_owned;
+    int rc;
+};
+
+static void sq_free(struct sqlq *q)
+{
+    imr_buf_free(&q->sql);
+    imr_strv_free(q->owned, q->n_owned);
+    q->owned = NULL;
+    q->n_owned = 0;
+}
+
+static void sq_text(struct sqlq *q, const char *s)
+{
+    if (q->np >= MAX_PARAMS) {
+        q->rc = IMR_ELIMIT;
+        return;
+    }
+    q->p[q->np].is_int = 0;
+    q->p[q->np++].s = s;
+}
+
+static void sq_int(struct sqlq *q, long long v)
+{
+    if (q->np >= MAX_PARAMS) {
+        q->rc = IMR_ELIMIT;
+        return;
+    }
+    q->p[q->np].is_int = 1;
+    q->p[q->np++].i = v;
+}
+
+/* Binds the LIKE pattern PRE V POST with V's wildcards escaped by '\'. */
+static void sq_pattern(struct sqlq *q, const char *pre, const char *v,
+                       const char *post)
+{
+    struct imr_buf b = IMR_BUF_INIT;
+
+    imr_buf_adds(&b, pre);
+    for (; *v; v++) {
+        if (*v == '%' || *v == '_' || *v == '\\')
+            imr_buf_addc(&b, '\\');
+        imr_buf_addc(&b, *v);
+    }
+    imr_buf_adds(&b, post);
+    if (imr_buf_error(&b) != IMR_OK ||
+        imr_strv_push(&q->owned, &q->n_owned, b.p) != IMR_OK) {
+        q->rc = IMR_ENOMEM;
+        imr_buf_free(&b);
+        return;
+    }
+    imr_buf_free(&b);
+    sq_text(q, q->owned[q->n_owned - 1]);
+}
+
+/* Binds the LIKE pattern %V% ("contains V"). */
+static void sq_like(struct sqlq *q, const char *v)
+{
+    sq_pattern(q, "%", v, "%");
+}
+
+static void sq_add(struct sqlq *q, const char *s)
+{
+    imr_buf_adds(&q->sql, s);
+}
+
+static int sq_bind(sqlite3_stmt *st, const struct sqlq *q)
+{
+    size_t i;
+    int rc = SQLITE_OK;
+
+    for (i = 0; i < q->np && rc == SQLITE_OK; i++) {
+        if (q->p[i].is_int)
+            rc = sqlite3_bind_int64(st, (int)i + 1, q->p[i].i);
+        else
+            rc = sqlite3_bind_text(st, (int)i + 1, q->p[i].s, -1,
+                                   SQLITE_STATIC);
+    }
+    return rc;
+}
+
+static int progress_cb(void *arg)
+{
+    struct imr_search *s = arg;
+    struct timespec now;
+
+    if (!s->has_deadline)
+        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > s->deadline.tv_sec ||
+           (now.tv_sec == s->deadline.tv_sec &&
+            now.tv_nsec > s->deadline.tv_nsec);
+}
+
+static int db_err(struct imr_search *s, char *err, const char *what)
+{
+    int code = sqlite3_errcode(s->db);
+
+    if (code == SQLITE_INTERRUPT)
+        return imr_seterr(err, IMR_ELIMIT, "the query took too long");
+    if (code == SQLITE_NOMEM)
+        return imr_seterr(err, IMR_ENOMEM, "out of memory");
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        return imr_seterr(err, IMR_EBUSY, "%s: index busy: %s", what,
+                          sqlite3_errmsg(s->db));
+    return imr_seterr(err, IMR_EDB, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+int imr_search_open(const char *path, struct imr_search **out, char *err)
+{
+    struct imr_search *s = NULL;
+    int rc, i;
+
+    *out = NULL;
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return imr_seterr(err, IMR_ENOMEM, "out of memory");
+    rc = imr_index_open(path, IMR_INDEX_RDONLY, &s->ix, err);
+    if (rc != IMR_OK)
+        goto fail;
+    s->db = imr_index_db(s->ix);
+    for (i = 0; i < ST_COUNT; i++) {
+        if (sqlite3_prepare_v3(s->db, static_sql[i], -1,
+                               SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                               NULL) != SQLITE_OK) {
+            rc = db_err(s, err, "prepare");
+            goto fail;
+        }
+    }
+    sqlite3_progress_handler(s->db, 4000, progress_cb, s);
+    *out = s;
+    return IMR_OK;
+fail:
+    imr_search_close(s);
+    return rc;
+}
+
+void imr_search_close(struct imr_search *s)
+{
+    int i;
+
+    if (s == NULL)
+        return;
+    for (i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    imr_index_close(s->ix);
+    free(s);
+}
+
+/* Appends the SQL condition of filter F (items i, determinations d). */
+static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
+{
+    size_t k;
+
+    sq_add(q, f->negate ? " AND NOT (" : " AND (");
+    switch (f->field) {
+    case IMR_QF_DECISION:
+        sq_add(q, "i.decision = ?");
+        sq_text(q, f->value);
+        break;
+    case IMR_QF_OUTCOME:
+        sq_add(q, "d.outcome = ?");
+        sq_text(q, f->value);
+        break;
+    case IMR_QF_CITE:
+        sq_add(q, "EXISTS (SELECT 1 FROM citations c WHERE "
+               "c.item_id = i.id");
+        if (f->guideline != NULL) {
+            /* the MTUS body-part chapters are ACOEM chapters (see
+             * lib/cite.c): ACOEM also finds "MTUS Low Back Complaints" */
+            sq_add(q, " AND (c.guideline = ? COLLATE NOCASE OR (upper(?) ="
+                   " 'ACOEM' AND c.document = 'ACOEM Practice Guidelines'))");
+            sq_text(q, f->guideline);
+            sq_text(q, f->guideline);
+        }
+        if (f->by != NULL) {
+            sq_add(q, " AND c.by = ?");
+            sq_text(q, f->by);
+        }
+        if (f->chapter != NULL) {
+            /* "12" matches chapter "12 Low Back Complaints"; a region
+             * matches the chapter, document or sections */
+            sq_add(q, " AND (c.chapter = ? OR c.chapter LIKE ? ESCAPE '\\'"
+                   " OR c.chapter LIKE ? ESCAPE '\\'"
+                   " OR c.document LIKE ? ESCAPE '\\'"
+                   " OR c.sections LIKE ? ESCAPE '\\')");
+            sq_text(q, f->chapter);
+            sq_pattern(q, "", f->chapter, " %");
+            sq_like(q, f->chapter);
+            sq_like(q, f->chapter);
+            sq_like(q, f->chapter);
+        }
+        if (f->n_pages > 0) {
+            sq_add(q, " AND EXISTS (SELECT 1 FROM citation_pages cp "
+                   "WHERE cp.citation_id = c.id AND (");
+            for (k = 0; k < f->n_pages; k++) {
+                if (k > 0)
+                    sq_add(q, " OR ");
+                /* a cited range containing the page / overlapping the
+                 * asked range */
+                sq_add(q, "(cp.page_from <= ? AND cp.page_to >= ?)");
+                sq_int(q, f->pages[k].to);
+                sq_int(q, f->pages[k].from);
+            }
+            sq_add(q, "))");
+        }
+        sq_add(q, ")");
+        break;
+    case IMR_QF_CASE:
+        sq_add(q, "d.case_number = upper(?) OR d.ext_id = ?");
+        sq_text(q, f->value);
+        sq_text(q, f->value);
+        break;
+    case IMR_QF_YEAR:
+        sq_add(q, "d.year BETWEEN ? AND ?");
+        sq_int(q, f->nlo);
+        sq_int(q, f->nhi);
+        break;
+    case IMR_QF_AGE:
+        sq_add(q, "d.age BETWEEN ? AND ?");
+        sq_int(q, f->nlo);
+        sq_int(q, f->nhi);
+        break;
+    case IMR_QF_DATE:
+    case IMR_QF_INJURED:
+    case IMR_QF_RECEIVED: {
+        const char *col = f->field == IMR_QF_DATE ? "d.date_decision" :
+                          f->field == IMR_QF_INJURED ? "d.date_injury" :
+                          "d.date_received";
+
+        imr_buf_addf(&q->sql, "%s IS NOT NULL", col);
+        if (f->lo != NULL) {
+            imr_buf_addf(&q->sql, " AND %s >= ?", col);
+            sq_text(q, f->lo);
+        }
+        if (f->hi != NULL) {
+            imr_buf_addf(&q->sql, " AND %s <= ?", col);
+            sq_text(q, f->hi);
+        }
+        break;
+    }
+    case IMR_QF_SPECIALTY:
+        sq_add(q, "EXISTS (SELECT 1 FROM specialties s WHERE "
+               "s.det_id = d.id AND s.name LIKE ? ESCAPE '\\')");
+        sq_like(q, f->value);
+        break;
+    case IMR_QF_LICENSURE:
+        sq_add(q, "EXISTS (SELECT 1 FROM licensure l WHERE "
+               "l.det_id = d.id AND l.state LIKE ? ESCAPE '\\')");
+        sq_like(q, f->value);
+        break;
+    case IMR_QF_GENDER:
+        sq_add(q, "d.gender = ?");
+        sq_text(q, f->value);
+        break;
+    case IMR_QF_BY:
+        sq_add(q, "EXISTS (SELECT 1 FROM citations c WHERE "
+               "c.item_id = i.id AND c.by = ?)");
+        sq_text(q, f->value);
+        break;
+    case IMR_QF_CATEGORY:
+        sq_add(q, "i.category LIKE ? ESCAPE '\\'");
+        sq_like(q, f->value);
+        break;
+    case IMR_QF_SUBCATEGORY:
+        sq_add(q, "i.subcategory LIKE ? ESCAPE '\\'");
+        sq_like(q, f->value);
+        break;
+    case IMR_QF_DIAGNOSIS:
+        sq_add(q, "EXISTS (SELECT 1 FROM diagnoses g WHERE "
+               "g.det_id = d.id AND g.norm LIKE ? ESCAPE '\\')");
+        sq_like(q, f->value);
+        break;
+    }
+    sq_add(q, ")");
+}
+
+/* FROM ... WHERE ... shared by the hits and the facet queries. */
+static void from_where(struct sqlq *q, const struct imr_query *qr,
+                       const char *fts, const char *neg)
+{
+    size_t i;
+
+    sq_add(q, " FROM items i JOIN determinations d ON d.id = i.det_id");
+    if (fts != NULL) {
+        sq_add(q, " JOIN (SELECT rowid AS rid, bm25(item_fts, 10.0, 4.0, "
+               "3.0, 1.0) AS score FROM item_fts WHERE item_fts MATCH ?) m"
+               " ON m.rid = i.id");
+        sq_text(q, fts);
+    }
+    sq_add(q, " WHERE 1");
+    if (neg != NULL) {
+        sq_add(q, " AND i.id NOT IN (SELECT rowid FROM item_fts WHERE "
+               "item_fts MATCH ?)");
+        sq_text(q, neg);
+    }
+    for (i = 0; i < qr->n_filters; i++)
+        filter_sql(q, &qr->filters[i]);
+}
+
+static void set_deadline(struct imr_search *s, long ms)
+{
+    s->has_deadline = ms > 0;
+    if (ms <= 0)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &s->deadline);
+    s->deadline.tv_sec += ms / 1000;
+    s->deadline.tv_nsec += (ms % 1000) * 1000000L;
+    if (s->deadline.tv_nsec >= 1000000000L) {
+        s->deadline.tv_sec++;
+        s->deadline.tv_nsec -= 1000000000L;
+    }
+}
+
+static json_t *col_json(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return json_null();
+    if (sqlite3_column_type(st, col) == SQLITE_INTEGER)
+        return json_integer(sqlite3_column_int64(st, col));
+    return json_string((const char *)sqlite3_column_text(st, col));
+}
+
+/* The citations of item ITEM_ID as a JSON array. */
+static int item_citations(struct imr_search *s, long long item_id,
+                          json_t **out, char *err)
+{
+    sqlite3_stmt *c = s->st[ST_CITES], *pg = s->st[ST_PAGES];
+    json_t *arr = json_array();
+    int rc = IMR_OK, step;
+
+    *out = NULL;
+    if (arr == NULL)
+        return IMR_ENOMEM;
+    sqlite3_reset(c);
+    sqlite3_bind_int64(c, 1, item_id);
+    while ((step = sqlite3_step(c)) == SQLITE_ROW) {
+        json_t *o, *pages = json_array();
+        int ps;
+
+        if (pages == NULL) {
+            rc = IMR_ENOMEM;
+            goto done;
+        }
+        sqlite3_reset(pg);
+        sqlite3_bind_int64(pg, 1, sqlite3_column_int64(c, 0));
+        while ((ps = sqlite3_step(pg)) == SQLITE_ROW)
+            json_array_append_new(pages, json_pack("[I,I]",
+                                  (json_int_t)sqlite3_column_int64(pg, 0),
+                                  (json_int_t)sqlite3_column_int64(pg, 1)));
+        if (ps != SQLITE_DONE) {
+            json_decref(pages);
+            rc = db_err(s, err, "citation pages");
+            goto done;
+        }
+        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                      "by", col_json(c, 1), "guideline", col_json(c, 2),
+                      "document", col_json(c, 3), "chapter",
+                      col_json(c, 4), "edition", col_json(c, 5),
+                      "pages", pages, "text", col_json(c, 6));
+        if (o == NULL || json_array_append_new(arr, o) != 0) {
+            rc = IMR_ENOMEM;
+            goto done;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_err(s, err, "citations");
+done:
+    sqlite3_reset(c);
+    sqlite3_reset(pg);
+    if (rc != IMR_OK)
+        json_decref(arr);
+    else
+        *out = arr;
+    return rc;
+}
+
+static int det_diagnoses(struct imr_search *s, long long det_id,
+                         json_t **out, char *err)
+{
+    sqlite3_stmt *st = s->st[ST_DIAG];
+    json_t *arr = json_array();
+    int step;
+
+    *out = NULL;
+    if (arr == NULL)
+        return IMR_ENOMEM;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, det_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(arr, col_json(st, 0));
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) {
+        json_decref(arr);
+        return db_err(s, err, "diagnoses");
+    }
+    *out = arr;
+    return IMR_OK;
+}
+
+/* A plain snippet: the start of TEXT cut at a UTF-8 boundary. */
+static json_t *plain_snippet(const char *text)
+{
+    size_t n;
+    char *cut;
+    json_t *j;
+
+    if (text == NULL)
+        return json_null();
+    n = strlen(text);
+    if (n <= PLAIN_SNIPPET)
+        return json_string(text);
+    n = PLAIN_SNIPPET;
+    while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+        n--;
+    cut = malloc(n + 4);
+    if (cut == NULL)
+        return NULL;
+    memcpy(cut, text, n);
+    memcpy(cut + n, "...", 4);
+    j = json_string(cut);
+    free(cut);
+    return j;
+}
+
+static int item_snippet(struct imr_search *s, const char *fts,
+                        long long item_id, const char *rationale,
+                        json_t **out, char *err)
+{
+    sqlite3_stmt *st = s->st[ST_SNIPPET];
+    int step;
+
+    *out = NULL;
+    if (fts == NULL) {
+        *out = plain_snippet(rationale);
+        return *out != NULL ? IMR_OK : IMR_ENOMEM;
+    }
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, item_id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *out = col_json(st, 0);
+    else if (step == SQLITE_DONE)
+        *out = plain_snippet(rationale);
+    else {
+        int rc = db_err(s, err, "snippet");
+
+        sqlite3_reset(st);
+        return rc;
+    }
+    sqlite3_reset(st);
+    return *out != NULL ? IMR_OK : IMR_ENOMEM;
+}
+
+static int run_hits(struct imr_search *s, const struct imr_query *qr,
+                    const struct imr_search_opts *o, const char *fts,
+                    const char *neg, json_t *hits, char *err)
+{
+    struct sqlq q;
+    sqlite3_stmt *st = NULL;
+    int rc = IMR_OK, step;
+
+    memset(&q, 0, sizeof(q));
+    sq_add(&q, "SELECT i.id, d.ext_id, d.case_number, i.n, i.treatment, "
+           "i.decision, i.category, i.subcategory, d.date_decision, d.id, "
+           "i.rationale, d.outcome, ");
+    sq_add(&q, fts != NULL ? "m.score" : "NULL");
+    from_where(&q, qr, fts, neg);
+    if (o->sort == IMR_SORT_DATE || fts == NULL)
+        sq_add(&q, " ORDER BY d.date_decision IS NULL, d.date_decision "
+               "DESC, i.id");
+    else
+        sq_add(&q, " ORDER BY m.score, d.date_decision DESC, i.id");
+    sq_add(&q, " LIMIT ? OFFSET ?");
+    sq_int(&q, (long long)o->limit);
+    sq_int(&q, (long long)o->offset);
+    if (q.rc != IMR_OK || imr_buf_error(&q.sql) != IMR_OK) {
+        rc = q.rc != IMR_OK ? q.rc : IMR_ENOMEM;
+        imr_seterr(err, rc, "could not build the query");
+        goto done;
+    }
+    if (sqlite3_prepare_v2(s->db, q.sql.p, -1, &st, NULL) != SQLITE_OK ||
+        sq_bind(st, &q) != SQLITE_OK) {
+        rc = db_err(s, err, "search");
+        goto done;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        long long item_id = sqlite3_column_int64(st, 0);
+        json_t *hit, *cites = NULL, *diags = NULL, *snip = NULL, *score;
+
+        rc = item_citations(s, item_id, &cites, err);
+        if (rc == IMR_OK)
+            rc = det_diagnoses(s, sqlite3_column_int64(st, 9), &diags, err);
+        if (rc == IMR_OK)
+            rc = item_snippet(s, fts, item_id, (const char *)
+                              sqlite3_column_text(st, 10), &snip, err);
+        if (rc != IMR_OK) {
+            json_decref(cites);
+            json_decref(diags);
+            goto done;
+        }
+        score = sqlite3_column_type(st, 12) == SQLITE_NULL ? json_null() :
+                json_real(-sqlite3_column_double(st, 12));
+        hit = json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, "
+                        "s:o, s:o, s:o, s:o}",
+                        "id", col_json(st, 1),
+                        "case_number", col_json(st, 2),
+                        "item", (json_int_t)sqlite3_column_int64(st, 3),
+                        "treatment", col_json(st, 4),
+                        "decision", col_json(st, 5),
+                        "category", col_json(st, 6),
+                        "subcategory", col_json(st, 7),
+                        "citations", cites,
+                        "diagnoses", diags,
+                        "decision_date", col_json(st, 8),
+                        "outcome", col_json(st, 11),
+                        "score", score,
+                        "snippet", snip);
+        if (hit == NULL || json_array_append_new(hits, hit) != 0) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_err(s, err, "search");
+done:
+    sqlite3_finalize(st);
+    sq_free(&q);
+    return rc;
+}
+
+static const char *const facet_names[] = {
+    "decision", "guideline", "guideline_page", "treatment", "category",
+    "diagnosis", "year"
+};
+
+static int run_facets(struct imr_search *s, const struct imr_query *qr,
+                      const char *fts, const char *neg, json_t *res,
+                      char *err)
+{
+    struct sqlq q;
+    sqlite3_stmt *st = NULL;
+    json_t *facets = json_object();
+    int rc = IMR_OK, step;
+    size_t k;
+
+    memset(&q, 0, sizeof(q));
+    if (facets == NULL)
+        return IMR_ENOMEM;
+    for (k = 0; k < sizeof(facet_names) / sizeof(facet_names[0]); k++)
+        json_object_set_new(facets, facet_names[k], json_array());
+    sq_add(&q, "WITH r AS MATERIALIZED (SELECT i.id AS id, i.det_id AS "
+           "det_id");
+    from_where(&q, qr, fts, neg);
+    imr_buf_addf(&q.sql, ") SELECT 'total', NULL, count(*) FROM r"
+        " UNION ALL SELECT * FROM (SELECT 'decision', i.decision, count(*)"
+        " FROM r JOIN items i ON i.id = r.id GROUP BY 2 ORDER BY 3 DESC"
+        " LIMIT %d)"
+        " UNION ALL SELECT * FROM (SELECT 'guideline', c.guideline,"
+        " count(DISTINCT c.item_id) FROM r JOIN citations c ON"
+        " c.item_id = r.id GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
+        " UNION ALL SELECT * FROM (SELECT 'guideline_page', cp.guideline"
+        " || ' p.' || CASE WHEN cp.page_from = cp.page_to THEN"
+        " cp.page_from ELSE cp.page_from || '-' || cp.page_to END,"
+        " count(DISTINCT cp.item_id) FROM r JOIN citation_pages cp ON"
+        " cp.item_id = r.id GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
+        " UNION ALL SELECT * FROM (SELECT 'treatment', lower(trim("
+        "i.treatment)), count(*) FROM r JOIN items i ON i.id = r.id"
+        " WHERE i.treatment IS NOT NULL GROUP BY 2 ORDER BY 3 DESC"
+        " LIMIT %d)"
+        " UNION ALL SELECT * FROM (SELECT 'category', i.category ||"
+        " coalesce(' > ' || i.subcategory, ''), count(*) FROM r JOIN"
+        " items i ON i.id = r.id WHERE i.category IS NOT NULL GROUP BY 2"
+        " ORDER BY 3 DESC LIMIT %d)"
+        " UNION ALL SELECT * FROM (SELECT 'diagnosis', g.norm,"
+        " count(DISTINCT r.id) FROM r JOIN diagnoses g ON"
+        " g.det_id = r.det_id GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
+        " UNION ALL SELECT * FROM (SELECT 'year', d.year, count(*) FROM r"
+        " JOIN determinations d ON d.id = r.det_id WHERE d.year IS NOT"
+        " NULL GROUP BY 2 ORDER BY 2 DESC LIMIT %d)",
+        IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP,
+        IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP,
+        IMR_SEARCH_FACET_TOP);
+    if (q.rc != IMR_OK || imr_buf_error(&q.sql) != IMR_OK) {
+        rc = q.rc != IMR_OK ? q.rc : IMR_ENOMEM;
+        imr_seterr(err, rc, "could not build the query");
+        goto done;
+    }
+    if (sqlite3_prepare_v2(s->db, q.sql.p, -1, &st, NULL) != SQLITE_OK ||
+        sq_bind(st, &q) != SQLITE_OK) {
+        rc = db_err(s, err, "facets");
+        goto done;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        json_int_t n = (json_int_t)sqlite3_column_int64(st, 2);
+
+        if (strcmp(name, "total") == 0) {
+            json_object_set_new(res, "total", json_integer(n));
+            continue;
+        }
+        json_array_append_new(json_object_get(facets, name),
+                              json_pack("{s:o, s:I}", "value",
+                                        col_json(st, 1), "count", n));
+    }
+    if (step != SQLITE_DONE)
+        rc = db_err(s, err, "facets");
+done:
+    sqlite3_finalize(st);
+    sq_free(&q);
+    if (rc == IMR_OK)
+        json_object_set_new(res, "facets", facets);
+    else
+        json_decref(facets);
+    return rc;
+}
+
+int imr_search_run(struct imr_search *s, const struct imr_query *qr,
+                   const struct imr_search_opts *o, json_t **out,
+                   char *err)
+{
+    char *fts = NULL, *neg = NULL;
+    json_t *res = NULL, *hits = NULL, *interp = NULL;
+    int rc;
+
+    *out = NULL;
+    if (o->limit > IMR_SEARCH_MAX_LIMIT)
+        return imr_seterr(err, IMR_EINVAL, "limit must be at most %d",
+                          IMR_SEARCH_MAX_LIMIT);
+    if (o->offset > 10000000)
+        return imr_seterr(err, IMR_EINVAL, "offset too large");
+    rc = imr_query_fts(qr, &fts, &neg);
+    if (rc != IMR_OK)
+        return imr_seterr(err, rc, "out of memory");
+    res = json_object();
+    hits = json_array();
+    interp = imr_query_interpretation(qr);
+    if (res == NULL || hits == NULL || interp == NULL) {
+        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+        goto done;
+    }
+    set_deadline(s, o->timeout_ms);
+    json_object_set_new(res, "total", json_null());
+    json_object_set_new(res, "offset", json_integer((json_int_t)o->offset));
+    json_object_set_new(res, "limit", json_integer((json_int_t)o->limit));
+    json_object_set_new(res, "sort", json_string(
+                        o->sort == IMR_SORT_DATE || fts == NULL ? "date" :
+                        "relevance"));
+    json_object_set_new(res, "interpretation", interp);
+    interp = NULL;
+    if (o->facets || o->hits) {
+        /* the facet query also gives the total */
+        rc = run_facets(s, qr, fts, neg, res, err);
+        if (rc != IMR_OK)
+            goto done;
+        if (!o->facets)
+            json_object_del(res, "facets");
+    }
+    if (o->hits) {
+        rc = run_hits(s, qr, o, fts, neg, hits, err);
+        if (rc != IMR_OK)
+            goto done;
+        json_object_set(res, "hits", hits);
+    }
+    *out = res;
+    res = NULL;
+done:
+    s->has_deadline = 0;
+    json_decref(interp);
+    json_decref(hits);
+    json_decref(res);
+    free(fts);
+    free(neg);
+    return rc;
+}
+
+int imr_search_determination(struct imr_search *s, const char *id,
+                             json_t **out, char *err)
+{
+    static const char sql[] =
+        "SELECT record, text, summary FROM determinations "
+        "WHERE ext_id = ?1 OR case_number = upper(?1) "
+        "ORDER BY ext_id = ?1 DESC LIMIT 1";
+    sqlite3_stmt *st = NULL;
+    json_t *rec = NULL;
+    json_error_t jerr;
+    int rc = IMR_OK, step;
+
+    *out = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK) {
+        rc = db_err(s, err, "determination");
+        goto done;
+    }
+    step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        rc = imr_seterr(err, IMR_ENOTFOUND, "no determination with id "
+                        "\"%.80s\"", id);
+        goto done;
+    }
+    if (step != SQLITE_ROW) {
+        rc = db_err(s, err, "determination");
+        goto done;
+    }
+    rec = json_loads((const char *)sqlite3_column_text(st, 0), 0, &jerr);
+    if (rec == NULL || !json_is_object(rec)) {
+        rc = imr_seterr(err, IMR_EDB, "stored record is not JSON: %s",
+                        jerr.text);
+        goto done;
+    }
+    json_object_set_new(rec, "text", col_json(st, 1));
+    json_object_set_new(rec, "summary", col_json(st, 2));
+    *out = rec;
+    rec = NULL;
+done:
+    json_decref(rec);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int imr_search_stats(struct imr_search *s, json_t **out, char *err)
+{
+    struct imr_index_stats *st = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = imr_index_stats(s->ix, &st, err);
+    if (rc != IMR_OK)
+        return rc;
+    *out = imr_index_stats_json(st);
+    imr_index_stats_free(st);
+    return *out != NULL ? IMR_OK : imr_seterr(err, IMR_ENOMEM,
+                                              "out of memory");
+}

@@ -1,0 +1,365 @@
+/* Cleaning the raw bytes of a letter into normalised UTF-8 text; see
+ * lib/text.h. Runs in two linear passes over the input. */
+#include "text.h"
+
+#include "imr/buf.h"
+#include "imr/imr.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Windows-1252 code points of the bytes 0x80-0x9f (0 = undefined). */
+static const unsigned short cp1252[32] = {
+    0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+    0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+    0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178
+};
+
+/* Length of the valid UTF-8 sequence at S (N bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t need, i;
+    unsigned long cp;
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < need)
+        return 0;
+    for (i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return need;
+}
+
+static void add_cp(struct imr_buf *b, unsigned long cp)
+{
+    char u[4];
+
+    if (cp < 0x80) {
+        imr_buf_addc(b, (char)cp);
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xc0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3f));
+        imr_buf_add(b, u, 2);
+    } else {
+        u[0] = (char)(0xe0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        u[2] = (char)(0x80 | (cp & 0x3f));
+        imr_buf_add(b, u, 3);
+    }
+}
+
+/* Pass 0: bytes -> UTF-8 with LF line ends; no NUL, no form feed. */
+static void decode(const unsigned char *s, size_t n, struct imr_buf *b)
+{
+    size_t i = 0, k;
+
+    while (i < n && imr_buf_error(b) == IMR_OK) {
+        unsigned c = s[i];
+
+        if (c == '\r') {
+            if (i + 1 >= n || s[i + 1] != '\n')
+                imr_buf_addc(b, '\n');
+            i++;
+        } else if (c == '\n') {
+            imr_buf_addc(b, '\n');
+            i++;
+        } else if (c == '\f') {
+            /* a page break ends a line but is no blank line itself */
+            if (b->n > 0 && b->p[b->n - 1] != '\n')
+                imr_buf_addc(b, '\n');
+            i++;
+        } else if (c == '\t' || c == '\v') {
+            imr_buf_addc(b, ' ');
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            i++;
+        } else if (c < 0x80) {
+            imr_buf_addc(b, (char)c);
+            i++;
+        } else if ((k = utf8_len(s + i, n - i)) > 0) {
+            if (k == 2 && c == 0xc2 && s[i + 1] == 0xa0)
+                imr_buf_addc(b, ' ');           /* no-break space */
+            else if (!(k == 3 && c == 0xef && s[i + 1] == 0xbb &&
+                       s[i + 2] == 0xbf))        /* byte order mark */
+                imr_buf_add(b, (const char *)s + i, k);
+            i += k;
+        } else {
+            if (c >= 0xa0)
+                add_cp(b, c == 0xa0 ? 0x20 : c);
+            else if (cp1252[c - 0x80] != 0)
+                add_cp(b, cp1252[c - 0x80]);
+            i++;
+        }
+    }
+}
+
+static int is_case_number(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n < 12 || (s[0] != 'C' && s[0] != 'c') || (s[1] != 'M' &&
+        s[1] != 'm') || s[4] != '-')
+        return 0;
+    for (i = 2; i < 12; i++)
+        if (i != 4 && !isdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* Position of the first case number in the N bytes at S, or NULL. */
+static const char *find_case_number(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i + 12 <= n; i++) {
+        if (is_case_number(s + i, n - i) &&
+            (i == 0 || !isalnum((unsigned char)s[i - 1])) &&
+            (i + 12 == n || !isdigit((unsigned char)s[i + 12])))
+            return s + i;
+    }
+    return NULL;
+}
+
+struct noise {
+    char cn[13];      /* case number of the first header line, or "" */
+};
+
+static int starts_ci(const char *s, size_t n, const char *p)
+{
+    size_t k = strlen(p);
+
+    return n >= k && strncasecmp(s, p, k) == 0;
+}
+
+/* 1 if the trimmed line S (N bytes) is page noise to drop. */
+static int is_noise(struct noise *st, const char *s, size_t n)
+{
+    size_t i = 0;
+    const char *cn;
+
+    if (starts_ci(s, n, "page ")) {
+        i = 5;
+        while (i < n && s[i] == ' ')
+            i++;
+        if (i < n && isdigit((unsigned char)s[i])) {
+            while (i < n && isdigit((unsigned char)s[i]))
+                i++;
+            while (i < n && s[i] == ' ')
+                i++;
+            if (i == n)
+                return 1;
+            if (starts_ci(s + i, n - i, "of ")) {
+                i += 3;
+                while (i < n && s[i] == ' ')
+                    i++;
+                while (i < n && isdigit((unsigned char)s[i]))
+                    i++;
+                if (i == n)
+                    return 1;
+            }
+        }
+        return 0;
+    }
+    if (n > 60 || (cn = find_case_number(s, n)) == NULL)
+        return 0;
+    if (!(cn == s && n == 12) && !starts_ci(s, n, "case number") &&
+        !starts_ci(s, n, "imr case number") && !starts_ci(s, n, "case no"))
+        return 0;
+    if (st->cn[0] == '\0') {
+        memcpy(st->cn, cn, 12);
+        st->cn[12] = '\0';
+        return 0;
+    }
+    return strncasecmp(st->cn, cn, 12) == 0;
+}
+
+/* Next line of the decoded text, trimmed of blanks at the end; returns 0
+ * at the end. */
+static int next_line(const char *p, size_t n, size_t *pos,
+                     const char **s, size_t *len)
+{
+    size_t i = *pos, e;
+
+    if (i >= n)
+        return 0;
+    e = i;
+    while (e < n && p[e] != '\n')
+        e++;
+    *pos = e + 1;
+    *s = p + i;
+    while (e > i && p[e - 1] == ' ')
+        e--;
+    *len = e - i;
+    return 1;
+}
+
+int Imr_text_clean(const char *data, size_t len, char **out,
+                   int *truncated)
+{
+    struct imr_buf dec = IMR_BUF_INIT, res = IMR_BUF_INIT;
+    struct noise st;
+    const char *s;
+    size_t n, pos, nonblank = 0, dbl = 0;
+    int prev_nonblank, pending_blank, join, double_spaced, after_noise, rc;
+
+    *out = NULL;
+    *truncated = len > IMR_TEXT_MAX;
+    if (len > IMR_TEXT_MAX)
+        len = IMR_TEXT_MAX;
+    decode((const unsigned char *)data, len, &dec);
+    if ((rc = imr_buf_error(&dec)) != IMR_OK)
+        goto done;
+    if (dec.p == NULL)
+        imr_buf_adds(&dec, "");
+
+    /* pass 1: is the text double-spaced? */
+    memset(&st, 0, sizeof(st));
+    prev_nonblank = 0;
+    pos = 0;
+    while (next_line(dec.p, dec.n, &pos, &s, &n)) {
+        size_t i = 0;
+
+        while (i < n && s[i] == ' ')
+            i++;
+        if (i == n) {
+            if (prev_nonblank)
+                dbl++;
+            prev_nonblank = 0;
+        } else if (!is_noise(&st, s + i, n - i)) {
+            nonblank++;
+            prev_nonblank = 1;
+        }
+    }
+    double_spaced = nonblank >= 4 && dbl * 10 >= nonblank * 9;
+
+    /* pass 2: emit */
+    memset(&st, 0, sizeof(st));
+    prev_nonblank = pending_blank = join = after_noise = 0;
+    pos = 0;
+    while (next_line(dec.p, dec.n, &pos, &s, &n)) {
+        size_t i = 0;
+
+        while (i < n && s[i] == ' ')
+            i++;
+        if (i == n) {
+            if (double_spaced && prev_nonblank) {
+                prev_nonblank = 0;
+                continue;
+            }
+            prev_nonblank = 0;
+            if (res.n > 0 && !after_noise)
+                pending_blank = 1;
+            continue;
+        }
+        if (is_noise(&st, s + i, n - i)) {
+            /* the page break and its blank lines go: a sentence or an
+             * item line may go on across it */
+            pending_blank = 0;
+            after_noise = 1;
+            continue;
+        }
+        after_noise = 0;
+        prev_nonblank = 1;
+        if (join && !pending_blank && isalnum((unsigned char)s[i])) {
+            /* "treat-" + "ment": a word broken by the line, not a
+             * compound; digits ("30-" + "34") keep their dash */
+            if (islower((unsigned char)s[i]) && res.n >= 2 &&
+                isalpha((unsigned char)res.p[res.n - 2]))
+                res.n--;
+            imr_buf_add(&res, s + i, n - i);
+        } else {
+            if (res.n > 0)
+                imr_buf_adds(&res, pending_blank ? "\n\n" : "\n");
+            imr_buf_add(&res, s, n);
+        }
+        pending_blank = 0;
+        join = n >= 2 && s[n - 1] == '-' &&
+               isalnum((unsigned char)s[n - 2]);
+    }
+    if (res.n > 0)
+        imr_buf_addc(&res, '\n');
+    if ((rc = imr_buf_error(&res)) != IMR_OK)
+        goto done;
+    *out = imr_buf_take(&res);
+    if (*out == NULL)
+        rc = IMR_ENOMEM;
+done:
+    imr_buf_free(&dec);
+    imr_buf_free(&res);
+    return rc;
+}
+
+int Imr_text_looks_binary(const char *s, size_t len)
+{
+    size_t i, bad = 0, n = len < 65536 ? len : 65536;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t' &&
+             c != '\f') || c == 0x7f)
+            bad++;
+    }
+    return n > 0 && bad * 10 > n;
+}
+
+const char *Imr_text_find(const char *hay, size_t n, const char *needle)
+{
+    size_t k = strlen(needle), i;
+    int first;
+
+    if (k == 0 || k > n)
+        return NULL;
+    first = tolower((unsigned char)needle[0]);
+    for (i = 0; i + k <= n; i++) {
+        if (tolower((unsigned char)hay[i]) == first &&
+            strncasecmp(hay + i, needle, k) == 0)
+            return hay + i;
+    }
+    return NULL;
+}
+
+char *Imr_text_flatten(const char *s, size_t n)
+{
+    char *r;
+    size_t i, o = 0;
+    int space = 0;
+
+    r = malloc(n + 1);
+    if (r == NULL)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r') {
+            space = o > 0;
+            continue;
+        }
+        if (space)
+            r[o++] = ' ';
+        space = 0;
+        r[o++] = (char)c;
+    }
+    r[o] = '\0';
+    return r;
+}

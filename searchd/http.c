@@ -1,0 +1,486 @@
+/* imr-searchd routes: GET /v1/search, /v1/facets, /v1/determinations/{id},
+ * /v1/health, /v1/stats. Every handler sends exactly one reply through
+ * http_reply (which also writes the access log line). */
+#include "searchd.h"
+#include "imr/imr.h"
+#include "imr/query.h"
+#include "imr/search.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_LIMIT 10
+
+struct req_ctx {
+    struct worker *w;
+    struct evhttp_request *req;
+    struct timespec t0;
+    const char *method;
+    char path[256];        /* for the access log (no query string) */
+};
+
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) * 1e3 +
+           (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Sends J (may be NULL: an internal error) with STATUS and logs. */
+static void http_reply(struct req_ctx *c, int status, json_t *j)
+{
+    struct evbuffer *buf = evbuffer_new();
+    struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
+    size_t bytes = 0;
+
+    if (buf == NULL || j == NULL || render_json(buf, j) != 0) {
+        status = 500;
+        if (buf != NULL) {
+            evbuffer_drain(buf, evbuffer_get_length(buf));
+            evbuffer_add_printf(buf, "{\"error\":{\"code\":\"internal\","
+                                "\"message\":\"out of memory\"}}\n");
+        }
+    }
+    evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+    evhttp_add_header(h, "Cache-Control", "no-store");
+    if (buf != NULL)
+        bytes = evbuffer_get_length(buf);
+    evhttp_send_reply(c->req, status, render_reason(status), buf);
+    log_access(c->w->idx, c->method, c->path, status, bytes,
+               elapsed_ms(&c->t0));
+    atomic_fetch_add(&c->w->srv->requests, 1);
+    if (buf != NULL)
+        evbuffer_free(buf);
+}
+
+/* Sends the JSON error {"error": {"code", "message"}} (plus EXTRA's
+ * members when given, which it consumes). */
+static void http_fail(struct req_ctx *c, int status, const char *code,
+                      const char *msg, json_t *extra)
+{
+    json_t *e = render_error(code, msg);
+
+    if (e != NULL && extra != NULL)
+        json_object_update(json_object_get(e, "error"), extra);
+    json_decref(extra);
+    if (status == 405)
+        evhttp_add_header(evhttp_request_get_output_headers(c->req),
+                          "Allow", "GET, HEAD");
+    http_reply(c, status, e);
+    json_decref(e);
+}
+
+/* The worker's index, reopened when SIGHUP was received or the file
+ * changed (checked at most once a second). A failed reopen keeps the old
+ * connection, so no request fails because of a rebuild. */
+static struct imr_search *worker_index(struct worker *w)
+{
+    unsigned gen = atomic_load(&w->srv->reload_gen);
+    time_t now = time(NULL);
+    struct stat st;
+    struct imr_search *nx = NULL;
+    char err[IMR_ERR_LEN];
+    int changed;
+
+    if (w->ix != NULL && gen == w->gen && now == w->last_check)
+        return w->ix;
+    w->last_check = now;
+    if (stat(w->srv->o.db, &st) != 0) {
+        if (w->ix == NULL)
+            log_warn("index %s", w->srv->o.db);
+        return w->ix;
+    }
+    changed = w->ix == NULL || gen != w->gen || st.st_dev != w->dev ||
+              st.st_ino != w->ino || st.st_size != w->size ||
+              st.st_mtim.tv_sec != w->mtime.tv_sec ||
+              st.st_mtim.tv_nsec != w->mtime.tv_nsec;
+    if (!changed)
+        return w->ix;
+    if (imr_search_open(w->srv->o.db, &nx, err) != IMR_OK) {
+        log_warnx("worker %d: cannot open index %s: %s", w->idx,
+                  w->srv->o.db, err);
+        return w->ix;
+    }
+    if (w->ix != NULL)
+        log_info("worker %d: index %s reopened%s", w->idx, w->srv->o.db,
+                 gen != w->gen ? " (SIGHUP)" : " (file changed)");
+    imr_search_close(w->ix);
+    w->ix = nx;
+    w->gen = gen;
+    w->dev = st.st_dev;
+    w->ino = st.st_ino;
+    w->size = st.st_size;
+    w->mtime = st.st_mtim;
+    return w->ix;
+}
+
+/* Reads an unsigned number parameter NAME of Q into *OUT within [0, MAX].
+ * Returns 0, or -1 when it is there but bad. */
+static int param_num(struct evkeyvalq *q, const char *name, long max,
+                     size_t *out)
+{
+    const char *v = evhttp_find_header(q, name);
+    char *end;
+    long n;
+
+    if (v == NULL || *v == '\0')
+        return 0;
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno != 0 || *end != '\0' || n < 0 || n > max)
+        return -1;
+    *out = (size_t)n;
+    return 0;
+}
+
+/* Maps a library error to a status and an error code. */
+static int status_of(int rc, const char **code)
+{
+    switch (rc) {
+    case IMR_EINVAL:    *code = "bad_request"; return 400;
+    case IMR_ENOTFOUND: *code = "not_found"; return 404;
+    case IMR_ELIMIT:    *code = "timeout"; return 503;
+    case IMR_EBUSY:     *code = "index_busy"; return 503;
+    default:            *code = "internal"; return 500;
+    }
+}
+
+static void handle_search(struct req_ctx *c, struct evkeyvalq *params,
+                          int facets_only)
+{
+    struct imr_search_opts o = {DEFAULT_LIMIT, 0, IMR_SORT_RELEVANCE, 1, 1,
+                                0};
+    struct imr_query *q = NULL;
+    struct imr_query_error qe;
+    struct imr_search *ix;
+    char err[IMR_ERR_LEN] = "";
+    const char *text = evhttp_find_header(params, "q");
+    const char *sort = evhttp_find_header(params, "sort");
+    const char *code = "internal";
+    json_t *res = NULL;
+    int rc, status;
+
+    o.timeout_ms = c->w->srv->o.query_ms;
+    if (text == NULL) {
+        http_fail(c, 400, "bad_request", "missing parameter q (the query; "
+                  "q= searches everything)", NULL);
+        return;
+    }
+    if (strlen(text) > IMR_QUERY_MAX_LEN) {
+        http_fail(c, 414, "query_too_long", "the query is longer than 4096 "
+                  "bytes", NULL);
+        return;
+    }
+    if (param_num(params, "limit", IMR_SEARCH_MAX_LIMIT, &o.limit) != 0) {
+        http_fail(c, 400, "bad_request", "limit must be a number from 0 to "
+                  "1000", NULL);
+        return;
+    }
+    if (param_num(params, "offset", 10000000, &o.offset) != 0) {
+        http_fail(c, 400, "bad_request", "offset must be a number from 0 "
+                  "to 10000000", NULL);
+        return;
+    }
+    if (sort != NULL && strcmp(sort, "relevance") != 0 &&
+        strcmp(sort, "date") != 0) {
+        http_fail(c, 400, "bad_request", "sort must be relevance or date",
+                  NULL);
+        return;
+    }
+    if (sort != NULL && strcmp(sort, "date") == 0)
+        o.sort = IMR_SORT_DATE;
+    if (facets_only)
+        o.hits = 0;
+    rc = imr_query_parse(text, &q, &qe, err);
+    if (rc != IMR_OK) {
+        json_t *extra = NULL;
+
+        if (rc == IMR_EINVAL || rc == IMR_ELIMIT)
+            extra = json_pack("{s:I, s:s#}", "position",
+                              (json_int_t)qe.pos, "near", text + qe.pos,
+                              (int)(qe.len > 60 ? 60 : qe.len));
+        log_debug("bad query: %s", err);
+        http_fail(c, rc == IMR_ENOMEM ? 500 : 400, rc == IMR_ELIMIT ?
+                  "query_too_complex" : rc == IMR_EINVAL ? "bad_query" :
+                  "internal", err, extra);
+        return;
+    }
+    log_debug("w%d q=%s", c->w->idx, text);
+    ix = worker_index(c->w);
+    if (ix == NULL) {
+        imr_query_free(q);
+        http_fail(c, 503, "index_unavailable", "the index cannot be opened "
+                  "right now", NULL);
+        return;
+    }
+    rc = imr_search_run(ix, q, &o, &res, err);
+    imr_query_free(q);
+    if (rc != IMR_OK) {
+        status = status_of(rc, &code);
+        if (rc == IMR_EDB)
+            log_warnx("search failed: %s", err);
+        http_fail(c, status, code, err, NULL);
+        return;
+    }
+    json_object_set_new(res, "query", json_string(text));
+    json_object_set_new(res, "took_ms", json_real(elapsed_ms(&c->t0)));
+    http_reply(c, 200, res);
+    json_decref(res);
+}
+
+static void handle_determination(struct req_ctx *c, const char *id)
+{
+    struct imr_search *ix = worker_index(c->w);
+    char err[IMR_ERR_LEN] = "";
+    const char *code = "internal";
+    json_t *res = NULL;
+    int rc;
+
+    if (*id == '\0' || strlen(id) > 200) {
+        http_fail(c, 404, "not_found", "no such determination", NULL);
+        return;
+    }
+    if (ix == NULL) {
+        http_fail(c, 503, "index_unavailable", "the index cannot be opened "
+                  "right now", NULL);
+        return;
+    }
+    rc = imr_search_determination(ix, id, &res, err);
+    if (rc != IMR_OK) {
+        http_fail(c, status_of(rc, &code), code, err, NULL);
+        return;
+    }
+    http_reply(c, 200, res);
+    json_decref(res);
+}
+
+static void handle_health(struct req_ctx *c)
+{
+    struct imr_search *ix = worker_index(c->w);
+    json_t *j;
+
+    if (ix == NULL) {
+        http_fail(c, 503, "index_unavailable", "the index cannot be opened "
+                  "right now", NULL);
+        return;
+    }
+    j = json_pack("{s:s, s:s}", "status", "ok", "index", c->w->srv->o.db);
+    http_reply(c, 200, j);
+    json_decref(j);
+}
+
+static void handle_stats(struct req_ctx *c)
+{
+    struct imr_search *ix = worker_index(c->w);
+    struct server *srv = c->w->srv;
+    char err[IMR_ERR_LEN] = "";
+    const char *code = "internal";
+    json_t *j = NULL;
+    int rc;
+
+    if (ix == NULL) {
+        http_fail(c, 503, "index_unavailable", "the index cannot be opened "
+                  "right now", NULL);
+        return;
+    }
+    rc = imr_search_stats(ix, &j, err);
+    if (rc != IMR_OK) {
+        http_fail(c, status_of(rc, &code), code, err, NULL);
+        return;
+    }
+    json_object_set_new(j, "server", json_pack(
+        "{s:i, s:I, s:I, s:i}", "threads", srv->o.threads,
+        "uptime_s", (json_int_t)(time(NULL) - srv->started),
+        "requests", (json_int_t)atomic_load(&srv->requests),
+        "connections", atomic_load(&srv->conns)));
+    http_reply(c, 200, j);
+    json_decref(j);
+}
+
+static const char *method_name(enum evhttp_cmd_type t)
+{
+    switch (t) {
+    case EVHTTP_REQ_GET:     return "GET";
+    case EVHTTP_REQ_HEAD:    return "HEAD";
+    case EVHTTP_REQ_POST:    return "POST";
+    case EVHTTP_REQ_PUT:     return "PUT";
+    case EVHTTP_REQ_DELETE:  return "DELETE";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    case EVHTTP_REQ_PATCH:   return "PATCH";
+    default:                 return "OTHER";
+    }
+}
+
+static void conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+    struct worker *w = arg;
+    size_t i;
+
+    for (i = 0; i < w->n_conns; i++) {
+        if (w->conns[i] == evcon) {
+            w->conns[i] = w->conns[--w->n_conns];
+            atomic_fetch_sub(&w->srv->conns, 1);
+            return;
+        }
+    }
+}
+
+/* Registers the connection of C's request; 0, or -1 when the server has
+ * too many connections open. */
+static int conn_admit(struct req_ctx *c)
+{
+    struct worker *w = c->w;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(c->req);
+    size_t i;
+
+    if (evcon == NULL)
+        return 0;
+    for (i = 0; i < w->n_conns; i++)
+        if (w->conns[i] == evcon)
+            return 0;
+    if (atomic_load(&w->srv->conns) >= w->srv->o.max_conns)
+        return -1;
+    if (w->n_conns == w->cap_conns) {
+        size_t cap = w->cap_conns ? w->cap_conns * 2 : 64;
+        struct evhttp_connection **v = realloc(w->conns, cap * sizeof(*v));
+
+        if (v == NULL)
+            return -1;
+        w->conns = v;
+        w->cap_conns = cap;
+    }
+    w->conns[w->n_conns++] = evcon;
+    atomic_fetch_add(&w->srv->conns, 1);
+    evhttp_connection_set_closecb(evcon, conn_closed, w);
+    return 0;
+}
+
+/* The one callback of every request: limits, method, routing. */
+static void http_dispatch(struct evhttp_request *req, void *arg)
+{
+    struct req_ctx c;
+    const char *uri = evhttp_request_get_uri(req);
+    struct evhttp_uri *u = NULL;
+    struct evkeyvalq params;
+    const char *path, *query;
+    char *dpath = NULL;
+    int have_params = 0;
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+
+    memset(&c, 0, sizeof(c));
+    c.w = arg;
+    c.req = req;
+    clock_gettime(CLOCK_MONOTONIC, &c.t0);
+    c.method = method_name(m);
+    snprintf(c.path, sizeof(c.path), "%.*s", (int)strcspn(uri ? uri : "?",
+             "?"), uri ? uri : "?");
+    if (conn_admit(&c) != 0) {
+        evhttp_add_header(evhttp_request_get_output_headers(req),
+                          "Connection", "close");
+        http_fail(&c, 503, "too_many_connections", "the server has too "
+                  "many open connections; retry later", NULL);
+        return;
+    }
+    if (uri == NULL || strlen(uri) > (size_t)c.w->srv->o.max_uri) {
+        http_fail(&c, 414, "uri_too_long", "the request URI is too long",
+                  NULL);
+        return;
+    }
+    if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+        http_fail(&c, 405, "method_not_allowed", "only GET is allowed",
+                  NULL);
+        return;
+    }
+    u = evhttp_uri_parse(uri);
+    if (u == NULL || (path = evhttp_uri_get_path(u)) == NULL) {
+        http_fail(&c, 400, "bad_request", "malformed request URI", NULL);
+        goto done;
+    }
+    dpath = evhttp_uridecode(path, 0, NULL);
+    query = evhttp_uri_get_query(u);
+    if (dpath == NULL ||
+        evhttp_parse_query_str(query ? query : "", &params) != 0) {
+        http_fail(&c, 400, "bad_request", "malformed query string", NULL);
+        goto done;
+    }
+    have_params = 1;
+    if (strcmp(dpath, "/v1/search") == 0)
+        handle_search(&c, &params, 0);
+    else if (strcmp(dpath, "/v1/facets") == 0)
+        handle_search(&c, &params, 1);
+    else if (strncmp(dpath, "/v1/determinations/", 19) == 0)
+        handle_determination(&c, dpath + 19);
+    else if (strcmp(dpath, "/v1/health") == 0)
+        handle_health(&c);
+    else if (strcmp(dpath, "/v1/stats") == 0)
+        handle_stats(&c);
+    else
+        http_fail(&c, 404, "not_found", "no such resource; see /v1/search,"
+                  " /v1/facets, /v1/determinations/{id}, /v1/health, "
+                  "/v1/stats", NULL);
+done:
+    if (have_params)
+        evhttp_clear_headers(&params);
+    free(dpath);
+    if (u != NULL)
+        evhttp_uri_free(u);
+}
+
+/* Creates W's evhttp on its base, bound to the shared socket, with the
+ * limits of the options. 0, or -1 (logged). */
+int http_worker_init(struct worker *w)
+{
+    struct opts *o = &w->srv->o;
+    evutil_socket_t fd;
+
+    w->http = evhttp_new(w->base);
+    if (w->http == NULL) {
+        log_warnx("worker %d: evhttp_new failed", w->idx);
+        return -1;
+    }
+    /* let every method reach http_dispatch so that 405 is JSON too */
+    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+                               EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                               EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                               EVHTTP_REQ_PATCH);
+    evhttp_set_max_headers_size(w->http, (ev_ssize_t)o->max_uri * 2);
+    evhttp_set_max_body_size(w->http, 4096);
+    evhttp_set_timeout(w->http, o->timeout_s);
+    evhttp_set_gencb(w->http, http_dispatch, w);
+    /* each evhttp closes its own descriptor of the shared socket */
+    fd = dup(w->srv->fd);
+    if (fd < 0) {
+        log_warn("worker %d: dup", w->idx);
+        return -1;
+    }
+    w->bound = evhttp_accept_socket_with_handle(w->http, fd);
+    if (w->bound == NULL) {
+        evutil_closesocket(fd);
+        log_warnx("worker %d: cannot accept on the socket", w->idx);
+        return -1;
+    }
+    return 0;
+}
+
+/* Frees W's evhttp (closing its connections) and its index. */
+void http_worker_free(struct worker *w)
+{
+    if (w->http != NULL)
+        evhttp_free(w->http);
+    w->http = NULL;
+    imr_search_close(w->ix);
+    w->ix = NULL;
+    free(w->conns);
+    w->conns = NULL;
+    w->n_conns = 0;
+}

@@ -1,0 +1,258 @@
+#!/bin/bash
+# Integration test of `imr-index build/stats/parse`: a corpus of the
+# samples (+ a generated corpus when imr-corpus is built) with bad files
+# mixed in; incremental re-runs, a changed file, a duplicate id, --prune;
+# and a kill -9 in the middle of a large build.
+# Usage: index_build.sh BUILD_DIR SOURCE_DIR SHARED_DIR. Exit 77 = skipped.
+set -u
+BUILD=$1
+SRC=$2
+IDX=$BUILD/indexer/imr-index
+GEN=$BUILD/corpus/imr-corpus
+
+skip() { echo "SKIPPED: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+pass() { echo "ok: $*"; }
+
+[ -x "$IDX" ] || skip "imr-index is not built ($IDX)"
+command -v sqlite3 >/dev/null || skip "the sqlite3 command (Debian package sqlite3) is absent"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/imr-integ-index.XXXXXX") || fail "mktemp"
+BG=
+cleanup() {
+    [ -n "$BG" ] && kill -9 "$BG" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+C=$TMP/corpus
+DB=$TMP/index.db
+mkdir -p "$C/samples" "$C/bad"
+n_samples=0
+for f in "$SRC"/corpus/samples/*; do
+    [ -f "$f" ] || continue
+    cp "$f" "$C/samples/"
+    n_samples=$((n_samples + 1))
+done
+if [ -x "$GEN" ]; then
+    "$GEN" generate --count 300 --seed 1 --out "$C/gen" >/dev/null 2>&1 ||
+        fail "imr-corpus generate"
+else
+    echo "NOTICE: imr-corpus is not built: no generated letters"
+fi
+[ "$n_samples" -gt 0 ] || [ -x "$GEN" ] ||
+    skip "corpus/samples is empty and imr-corpus is not built"
+
+# Bad files: empty, binary, unrelated text; and files the walk must skip.
+: > "$C/bad/empty.txt"
+head -c 3000 /dev/urandom > "$C/bad/binary"
+printf 'Shopping list\n\neggs\nflour\nthree lemons\n' > "$C/bad/unrelated.txt"
+cp "$C/bad/unrelated.txt" "$C/.hidden.txt"
+echo '{"id": "x"}' > "$C/bad/notes.json"
+
+q() { sqlite3 "$DB" "$1"; }
+summary_field() {   # summary_field FILE WORD -> the number before WORD
+    sed -n "s/.* \([0-9][0-9]*\) $2[,;].*/\1/p" "$1" | head -n1
+}
+
+# Expected letters: the distinct ids `imr-index parse` gives the good files.
+GOOD=$(find "$C/samples" "$C/gen" -type f \( -name '*.txt' -o ! -name '*.*' \) \
+       ! -name '.*' 2>/dev/null | sort)
+n_good=$(echo "$GOOD" | grep -c .)
+echo "$GOOD" | tr '\n' '\0' | xargs -0 "$IDX" parse > "$TMP/parse.jsonl" \
+    2> "$TMP/parse.err" || { cat "$TMP/parse.err"; fail "parse of good letters"; }
+[ "$(grep -c . "$TMP/parse.jsonl")" -eq "$n_good" ] ||
+    fail "parse printed $(grep -c . "$TMP/parse.jsonl") lines for $n_good files"
+want=$(sed -E 's/^\{"id":"([^"]*)".*/\1/' "$TMP/parse.jsonl" | sort -u | wc -l)
+pass "$n_good good letters, $want distinct ids"
+
+# parse: a bad file gives one stderr line and exit status 1, good ones print.
+one_good=$(echo "$GOOD" | head -n1)
+"$IDX" parse "$one_good" "$C/bad/empty.txt" > "$TMP/p.out" 2> "$TMP/p.err"
+[ $? -eq 1 ] || fail "parse with an empty file should exit 1"
+[ "$(grep -c . "$TMP/p.out")" -eq 1 ] || fail "parse should print the good file"
+[ "$(grep -c . "$TMP/p.err")" -eq 1 ] && grep -q "empty.txt: " "$TMP/p.err" ||
+    fail "parse should name the empty file: $(cat "$TMP/p.err")"
+"$IDX" build > /dev/null 2> "$TMP/u.err"
+[ $? -eq 2 ] && [ "$(grep -c . "$TMP/u.err")" -eq 1 ] ||
+    fail "build without --db should be a usage error (exit 2, one line)"
+"$IDX" build --help | grep -q -- "--prune" || fail "build --help"
+pass "parse and usage errors"
+
+# 1. First build.
+"$IDX" build --db "$DB" --jobs 2 "$C" > "$TMP/b1.out" 2> "$TMP/b1.err" ||
+    { cat "$TMP/b1.err"; fail "first build"; }
+cat "$TMP/b1.out"
+for bad in empty.txt binary unrelated.txt; do
+    grep -q "/bad/$bad: ." "$TMP/b1.err" || fail "$bad not reported"
+done
+[ "$(summary_field "$TMP/b1.out" rejected)" = 3 ] || fail "3 rejected expected"
+[ "$(q "SELECT count(*) FROM determinations")" = "$want" ] ||
+    fail "letters: $(q "SELECT count(*) FROM determinations"), want $want"
+[ "$(q "SELECT count(*) FROM files WHERE status = 'rejected'")" = 3 ] ||
+    fail "rejected files rows"
+[ "$(q "SELECT count(*) FROM files WHERE reason IS NULL AND status = 'rejected'")" = 0 ] ||
+    fail "rejected files need a reason"
+[ "$(q "SELECT count(*) FROM files WHERE path LIKE '%hidden%' OR path LIKE '%.json' OR path LIKE '%truth%'")" = 0 ] ||
+    fail "hidden or sidecar files were indexed"
+[ "$(q "SELECT count(*) FROM items WHERE id NOT IN (SELECT rowid FROM item_fts)")" = 0 ] ||
+    fail "items missing from item_fts"
+[ "$(q "INSERT INTO item_fts(item_fts, rank) VALUES('integrity-check', 1); SELECT 'ok'")" = ok ] ||
+    fail "FTS integrity-check"
+[ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity_check"
+[ "$(q "PRAGMA journal_mode")" = wal ] || fail "journal_mode is not WAL"
+pass "first build: $want letters, 3 rejected"
+
+# Page lookup through the cited ranges agrees with the parse output.
+pg=$(q "SELECT guideline || ' ' || page_from FROM citation_pages ORDER BY rowid LIMIT 1")
+if [ -n "$pg" ]; then
+    set -- $pg
+    n=$(q "SELECT count(*) FROM citation_pages WHERE guideline = '$1' AND page_from <= $2 AND page_to >= $2")
+    [ "$n" -ge 1 ] || fail "page lookup $pg"
+    pass "page lookup $pg: $n ranges"
+fi
+
+# stats, text and JSON.
+"$IDX" stats --db "$DB" > "$TMP/s.out" || fail "stats"
+grep -q "^letters $want," "$TMP/s.out" || fail "stats letters: $(head -3 "$TMP/s.out")"
+grep -q "items by decision" "$TMP/s.out" || fail "stats by decision"
+grep -q "letters by decision year" "$TMP/s.out" || fail "stats by year"
+"$IDX" stats --db "$DB" --json > "$TMP/s.json" || fail "stats --json"
+grep -q "\"letters\":$want," "$TMP/s.json" || fail "stats --json letters"
+grep -q '"rejected":3,' "$TMP/s.json" || fail "stats --json rejected"
+items=$(q "SELECT count(*) FROM items")
+grep -q "\"items\":$items," "$TMP/s.json" || fail "stats --json items"
+pass "stats"
+
+# 2. Re-run: everything unchanged.
+n_files=$(q "SELECT count(*) FROM files")
+"$IDX" build --db "$DB" "$C" > "$TMP/b2.out" 2> "$TMP/b2.err" || fail "re-run"
+cat "$TMP/b2.out"
+[ "$(summary_field "$TMP/b2.out" parsed)" = 0 ] || fail "re-run parsed files"
+[ "$(summary_field "$TMP/b2.out" unchanged)" = "$n_files" ] ||
+    fail "re-run: all $n_files should be unchanged"
+[ ! -s "$TMP/b2.err" ] || fail "re-run printed: $(cat "$TMP/b2.err")"
+pass "re-run: $n_files unchanged"
+
+# 3. Touch one file (same content: unchanged), modify another (re-indexed).
+f1=$(echo "$GOOD" | sed -n 1p)
+f2=$(echo "$GOOD" | sed -n 2p)
+touch -d '2020-01-01' "$f1"
+printf '\n\n' >> "$f2"
+f2real=$(realpath "$f2")
+old_det=$(q "SELECT det_id FROM files WHERE path = '$f2real'")
+old_hash=$(q "SELECT hash FROM files WHERE path = '$f2real'")
+"$IDX" build --db "$DB" "$C" > "$TMP/b3.out" 2> "$TMP/b3.err" || fail "build 3"
+cat "$TMP/b3.out"
+[ "$(summary_field "$TMP/b3.out" parsed)" = 1 ] || fail "one file re-indexed"
+[ "$(q "SELECT hash FROM files WHERE path = '$f2real'")" != "$old_hash" ] ||
+    fail "hash of the modified file"
+[ "$(q "SELECT det_id FROM files WHERE path = '$f2real'")" != "$old_det" ] ||
+    fail "the modified file keeps its old letter row"
+[ "$(q "SELECT count(*) FROM determinations WHERE id = $old_det")" = 0 ] ||
+    fail "old letter row of the modified file remains"
+[ "$(q "SELECT count(*) FROM determinations")" = "$want" ] || fail "letters after change"
+[ "$(q "SELECT count(*) FROM items WHERE id NOT IN (SELECT rowid FROM item_fts)")" = 0 ] ||
+    fail "items missing from item_fts after change"
+[ "$(q "INSERT INTO item_fts(item_fts, rank) VALUES('integrity-check', 1); SELECT 'ok'")" = ok ] ||
+    fail "FTS integrity-check after change"
+pass "touched file unchanged, modified file re-indexed"
+
+# 4. Same record id from a second file: the later path is kept.
+dupsrc=$(grep -n '"case_number":"' "$TMP/parse.jsonl" | head -n1 | cut -d: -f1)
+if [ -n "$dupsrc" ]; then
+    src=$(echo "$GOOD" | sed -n "${dupsrc}p")
+    srcreal=$(realpath "$src")
+    id=$(sed -n "${dupsrc}p" "$TMP/parse.jsonl" | sed -E 's/^\{"id":"([^"]*)".*/\1/')
+    cp "$src" "$C/zz-copy.txt"
+    "$IDX" build --db "$DB" "$C" > "$TMP/b4.out" 2> "$TMP/b4.err" || fail "build 4"
+    grep -q "same id $id" "$TMP/b4.err" || fail "duplicate id not reported"
+    [ "$(q "SELECT source FROM determinations WHERE ext_id = '$id'")" = "$C/zz-copy.txt" ] ||
+        fail "the later path should hold id $id"
+    [ "$(q "SELECT status FROM files WHERE path = '$srcreal'")" = duplicate ] ||
+        fail "the earlier file should be a duplicate"
+    [ "$(q "SELECT count(*) FROM determinations")" = "$want" ] || fail "letters after duplicate"
+    # The kept copy changes its id: the earlier file takes the id back in
+    # the same build.
+    sed -i "s/$id/CM99-0000001/g" "$C/zz-copy.txt"
+    "$IDX" build --db "$DB" "$C" > "$TMP/b4b.out" 2> "$TMP/b4b.err" || fail "build 4b"
+    if [ "$(q "SELECT count(*) FROM determinations WHERE ext_id = 'CM99-0000001'")" = 1 ]; then
+        [ "$(q "SELECT source FROM determinations WHERE ext_id = '$id'")" = "$srcreal" ] ||
+            fail "when the copy changes id, $src should hold id $id again"
+        [ "$(q "SELECT count(*) FROM determinations")" = $((want + 1)) ] ||
+            fail "letters after the copy changed id"
+        pass "the kept copy changed id: $src holds $id again"
+    fi
+    rm "$C/zz-copy.txt"
+    "$IDX" build --db "$DB" --prune "$C" > "$TMP/b5.out" 2> "$TMP/b5.err" || fail "build 5"
+    [ "$(q "SELECT count(*) FROM determinations")" = "$want" ] || fail "letters after pruning the copy"
+    [ "$(q "SELECT source FROM determinations WHERE ext_id = '$id'")" = "$srcreal" ] ||
+        fail "after pruning the copy, $src should hold id $id again"
+    [ "$(q "SELECT status FROM files WHERE path = '$srcreal'")" = indexed ] ||
+        fail "the original should be indexed again"
+    pass "duplicate id $id: later path kept, earlier restored after prune"
+fi
+
+# 5. Delete one letter file and --prune it.
+f3=$(echo "$GOOD" | sed -n 3p)
+f3real=$(realpath "$f3")
+id3=$(q "SELECT d.ext_id FROM files f JOIN determinations d ON d.id = f.det_id WHERE f.path = '$f3real'")
+[ -n "$id3" ] || fail "no letter for $f3"
+rm "$f3"
+"$IDX" build --db "$DB" "$C" > "$TMP/b6.out" 2>&1 || fail "build 6"
+[ "$(q "SELECT count(*) FROM determinations WHERE ext_id = '$id3'")" = 1 ] ||
+    fail "without --prune the letter of a gone file stays"
+"$IDX" build --db "$DB" --prune "$C" > "$TMP/b7.out" 2> "$TMP/b7.err" || fail "build 7"
+cat "$TMP/b7.out"
+[ "$(summary_field "$TMP/b7.out" pruned)" = 1 ] || fail "one file pruned"
+grep -q "gone" "$TMP/b7.err" || fail "pruned file not reported"
+[ "$(q "SELECT count(*) FROM determinations WHERE ext_id = '$id3'")" = 0 ] ||
+    fail "pruned letter still indexed"
+[ "$(q "SELECT count(*) FROM files WHERE path = '$f3real'")" = 0 ] || fail "pruned files row"
+[ "$(q "SELECT count(*) FROM determinations")" = $((want - 1)) ] || fail "letters after prune"
+[ "$(q "INSERT INTO item_fts(item_fts, rank) VALUES('integrity-check', 1); SELECT 'ok'")" = ok ] ||
+    fail "FTS integrity-check after prune"
+pass "prune"
+
+# 6. A rejected file that becomes a letter is indexed.
+cp "$f2" "$C/bad/empty.txt"    # same id as f2: empty.txt sorts later
+"$IDX" build --db "$DB" "$C" > "$TMP/b8.out" 2> "$TMP/b8.err" || fail "build 8"
+[ "$(q "SELECT status FROM files WHERE path = '$C/bad/empty.txt'")" != rejected ] ||
+    fail "a fixed file stays rejected"
+pass "rejected file fixed"
+
+# 7. kill -9 in the middle of a large build leaves the old state.
+if [ ! -x "$GEN" ]; then
+    echo "SKIPPED: kill -9 sub-check: imr-corpus is not built"
+    exit 0
+fi
+K=$TMP/big
+"$GEN" generate --count 6000 --seed 7 --out "$K" >/dev/null 2>&1 || fail "generate 6000"
+before=$(q "SELECT count(*) FROM determinations")
+"$IDX" build --db "$DB" --jobs 1 "$C" "$K" > "$TMP/k.out" 2>&1 &
+BG=$!
+sleep 1
+"$IDX" stats --db "$DB" --json > "$TMP/k.json" || fail "stats during a build"
+grep -q "\"letters\":$before," "$TMP/k.json" || fail "a reader during a build should see the old state"
+if kill -9 "$BG" 2>/dev/null; then
+    wait "$BG" 2>/dev/null
+    BG=
+    [ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity after kill -9"
+    [ "$(q "SELECT count(*) FROM determinations")" = "$before" ] ||
+        fail "after kill -9 the index should hold the old $before letters"
+    "$IDX" stats --db "$DB" > /dev/null || fail "stats after kill -9"
+    pass "kill -9 mid-build: old state ($before letters)"
+else
+    wait "$BG"
+    BG=
+    echo "NOTICE: the build finished within 1 s; kill -9 sub-check not exercised"
+fi
+"$IDX" build --db "$DB" "$C" "$K" > "$TMP/k2.out" 2>&1 || fail "build after kill"
+# Every letter of both corpora, by distinct id (the corpora may share ids).
+find "$C" "$K" -type f \( -name '*.txt' -o ! -name '*.*' \) ! -name '.*' -print0 |
+    xargs -0 "$IDX" parse 2>/dev/null |
+    sed -E 's/^\{"id":"([^"]*)".*/\1/' | sort -u > "$TMP/all.ids"
+[ "$(q "SELECT count(*) FROM determinations")" = "$(grep -c . "$TMP/all.ids")" ] ||
+    fail "rebuild after kill: $(q "SELECT count(*) FROM determinations") letters, want $(grep -c . "$TMP/all.ids")"
+pass "rebuild after kill -9"
+exit 0
