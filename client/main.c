@@ -412,6 +412,8 @@ int main(int argc, char **argv)
             imr_buf_addf(&path, "&offset=%ld", o.offset);
         if (o.sort != NULL)
             imr_buf_addf(&path, "&sort=%s", o.sort);
+        if (!o.json)
+            imr_buf_adds(&path, "&facets=0");   /* not printed */
     }
     if (enc == NULL || imr_buf_error(&path) != 0 || imr_buf_error(&q) != 0) {
         fprintf(stderr, "imr-search: out of memory\n");

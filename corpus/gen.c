@@ -907,8 +907,19 @@ static void how_made(struct letter *L)
         for (i = 0; i < L->n_lic; i++)
             imr_buf_addf(&L->doc, "%s%s", i ? "," : "", L->lic[i]);
         imr_buf_adds(&L->doc, "\nCertification(s)/Specialty: ");
-        for (i = 0; i < 3 && L->rv->specs[i] != NULL; i++)
-            imr_buf_addf(&L->doc, "%s%s", i ? ", " : "", L->rv->specs[i]);
+        for (i = 0; i < 3 && L->rv->specs[i] != NULL; i++) {
+            const char *amp = strstr(L->rv->specs[i], " & ");
+
+            imr_buf_adds(&L->doc, i ? ", " : "");
+            if (amp != NULL && chance(L, 400)) {
+                /* the line is cut after the ampersand */
+                imr_buf_add(&L->doc, L->rv->specs[i],
+                            (size_t)(amp - L->rv->specs[i]) + 2);
+                imr_buf_addf(&L->doc, "\n%s", amp + 3);
+            } else {
+                imr_buf_adds(&L->doc, L->rv->specs[i]);
+            }
+        }
         imr_buf_addc(&L->doc, '\n');
     }
 }
@@ -990,6 +1001,10 @@ static const char *rationale(struct letter *L, const struct item_plan *it,
     const char *tail = L->fmt == FMT_MPR ? " and appropriate" : "";
 
     imr_buf_reset(b);
+    if (it->overturned && L->fmt != FMT_MPR && chance(L, 150))
+        imr_buf_adds(b, "Utilization review found the request not "
+                     "medically necessary for lack of documentation; the "
+                     "records sent for this review are more complete. ");
     if (k == 0)
         imr_buf_adds(b, "The cited guidelines were reviewed. ");
     imr_buf_addf(b, "%s %s ", t->crit, it->overturned ? t->met : t->gap);
@@ -1052,9 +1067,12 @@ static int items(struct letter *L, struct imr_record *rec)
             break;
         item->decision = it->overturned ? IMR_DECISION_OVERTURNED
                                         : IMR_DECISION_UPHELD;
+        /* a fragment left by a lost table cell names no treatment */
         if ((rc = set(&item->treatment, it->shown)) != IMR_OK ||
-            (rc = set(&item->category, it->t->cat)) != IMR_OK ||
-            (rc = set(&item->subcategory, it->t->sub)) != IMR_OK)
+            (rc = set(&item->category, it->shown == it->text ? it->t->cat
+                      : "Other")) != IMR_OK ||
+            (rc = set(&item->subcategory, it->shown == it->text ?
+                      it->t->sub : NULL)) != IMR_OK)
             break;
         imr_buf_reset(&ca);
         imr_buf_reset(&rv);
@@ -1121,9 +1139,15 @@ static int items(struct letter *L, struct imr_record *rec)
         if (it->hyph_decision && it->shown == it->text)
             line(L, "turned");
         blank(L);
-        wrap(L, sfmt(L, "Claims Administrator guideline: %s", ca.p), 3);
-        blank(L);
-        wrap(L, sfmt(L, "MAXIMUS guideline: %s", rv.p), 3);
+        if (chance(L, 30)) {
+            /* both labels in one paragraph, as some letters print them */
+            wrap(L, sfmt(L, "Claims Administrator guideline: %s MAXIMUS "
+                         "guideline: %s", ca.p, rv.p), 3);
+        } else {
+            wrap(L, sfmt(L, "Claims Administrator guideline: %s", ca.p), 3);
+            blank(L);
+            wrap(L, sfmt(L, "MAXIMUS guideline: %s", rv.p), 3);
+        }
         blank(L);
         wrap(L, sfmt(L, "Decision rationale: %s", rat.p), 1);
     }

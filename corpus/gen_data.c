@@ -155,7 +155,8 @@ const struct gen_treat gen_treats[] = {
      "trial of first-line agents.",
      "Localized neuropathic pain after failed gabapentin is documented."},
     {{"Terocin lotion 120ml", "Flurbiprofen/cyclobenzaprine/lidocaine "
-      "cream 180gm", "Gabapentin/ketoprofen/lidocaine cream 120gm", "LidoPro ointment 121gm"},
+      "cream 180gm", "Gabapentin/ketoprofen/lidocaine cream 120gm",
+      "LidoPro ointment 121gm"},
      "the compounded topical analgesic", "Pharmaceuticals",
      "Topical Compounds", 60, 25, GEN_CPMTG, 0, "111-113",
      "Topical analgesics", NULL,
@@ -357,11 +358,21 @@ const struct gen_treat gen_treats[] = {
      "No red flags are documented.",
      "Trauma with point tenderness over the spinous process raises "
      "concern for fracture."},
-    {{"EMG/NCV of the bilateral lower extremities",
-      "EMG (electromyography)/NCV (nerve conduction velocity) of the "
+    {{"EMG (electromyography)/NCV (nerve conduction velocity) of the "
       "bilateral upper extremities", "NCV of the left upper extremity",
-      NULL},
-     "electrodiagnostic testing", "Diagnostic Testing", "EMG/NCV", 45,
+      "EMG/NCS of both arms", NULL},
+     "electrodiagnostic testing", "Diagnostic Testing", "EMG/NCV", 25,
+     130, GEN_ACOEM, 8, "178", "Special Studies", "Neck and Upper Back",
+     "Electromyography and nerve conduction velocities may help identify "
+     "subtle focal neurologic dysfunction in patients with neck or arm "
+     "symptoms lasting more than three or four weeks.",
+     "The neurologic examination of the arms is normal and symptoms are "
+     "only two weeks old.",
+     "Numbness of the hand that fits neither a root nor a nerve pattern "
+     "has lasted three months."},
+    {{"EMG/NCV of the bilateral lower extremities",
+      "EMG of the left lower extremity", NULL, NULL},
+     "electrodiagnostic testing", "Diagnostic Testing", "EMG/NCV", 25,
      130, GEN_ACOEM, 12, "303", "Special Studies", "Low Back",
      "Electromyography may be useful to identify subtle focal neurologic "
      "dysfunction in patients with symptoms lasting more than three or "
@@ -506,7 +517,8 @@ const struct gen_treat gen_treats[] = {
      "The request exceeds the initial trial.",
      "An initial trial of 4 visits is requested."},
     {{"Spinal cord stimulator trial", NULL, NULL, NULL},
-     "the spinal cord stimulator trial", "Surgery", "Spine", 6, 150, GEN_CPMTG, 0, "105-107",
+     "the spinal cord stimulator trial", "Surgery", "Spine", 6, 150,
+     GEN_CPMTG, 0, "105-107",
      "Spinal cord stimulators (SCS)", NULL,
      "A spinal cord stimulator is recommended only for selected patients "
      "after less invasive procedures failed and a psychological "
@@ -516,7 +528,8 @@ const struct gen_treat gen_treats[] = {
      "documented."},
     {{"Home health care 4 hours a day, 5 days a week",
       "Home health aide 20 hours per week", NULL, NULL},
-     "home health services", "Home Health", "Home Health Services", 8, 100, GEN_CPMTG, 0,
+     "home health services", "Home Health", "Home Health Services", 8,
+     100, GEN_CPMTG, 0,
      "51", "Home health services", NULL,
      "Home health services are recommended only for medical treatment of "
      "patients who are homebound.",
@@ -525,7 +538,8 @@ const struct gen_treat gen_treats[] = {
      "The injured worker is homebound after surgery and needs wound "
      "care."},
     {{"Transportation to and from medical appointments", NULL, NULL, NULL},
-     "transportation", "Transportation", "Transportation", 6, 80, GEN_ODG, 0, NULL,
+     "transportation", "Transportation", "Transportation", 6, 80,
+     GEN_ODG, 0, NULL,
      "Transportation (to & from appointments)", "Knee & Leg",
      "Transportation is recommended for medically necessary appointments "
      "when the patient cannot self-transport.",
@@ -585,6 +599,7 @@ const struct gen_reviewer gen_reviewers[] = {
     {{"Psychiatry", NULL, NULL}, 2},
     {{"Neurological Surgery", NULL, NULL}, 2},
     {{"Orthopedic Surgery", "Hand Surgery", "Sports Medicine"}, 2},
+    {{"Public Health & General Preventive Medicine", NULL, NULL}, 5},
 };
 const size_t gen_n_reviewers = N(gen_reviewers);
 

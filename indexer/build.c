@@ -576,8 +576,14 @@ int build_run(const struct build_opts *o, char *const *paths, int npaths)
     if ((rc = fix_orphans(ix, &b, o, &t, err)) != IMR_OK)
         goto done;
     clear_progress();
+    if (tty) {
+        fprintf(stderr, "imr-index: %zu files read; writing the full-text"
+                " index and committing...", files.n);
+        progress_shown = 1;
+    }
     if ((rc = imr_index_commit(ix, err)) != IMR_OK)
         goto done;
+    clear_progress();
     secs = now_s() - start;
     printf("imr-index: %zu files: %zu parsed, %zu unchanged, %zu rejected,"
            " %zu duplicate, %zu pruned, %zu warnings; %.2f s, %.0f"

@@ -177,6 +177,10 @@ int imr_search_open(const char *path, struct imr_search **out, char *err)
             goto fail;
         }
     }
+    /* reads only: map the file and keep a larger page cache per
+     * connection (failures just leave the defaults) */
+    sqlite3_exec(s->db, "PRAGMA mmap_size = 1073741824;"
+                 " PRAGMA cache_size = -32768;", NULL, NULL, NULL);
     sqlite3_progress_handler(s->db, 4000, progress_cb, s);
     *out = s;
     return IMR_OK;
@@ -325,19 +329,32 @@ static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
     sq_add(q, ")");
 }
 
+/* "WITH m AS MATERIALIZED (the full-text matches)": evaluated once, so
+ * the planner never re-runs the MATCH per item. Ends with ", " when
+ * MORE; nothing without FTS. Returns whether it wrote anything. */
+static int with_matches(struct sqlq *q, const char *fts, int more)
+{
+    if (fts == NULL)
+        return 0;
+    sq_add(q, "WITH m AS MATERIALIZED (SELECT rowid AS rid, bm25(item_fts,"
+           " 10.0, 4.0, 3.0, 1.0) AS score FROM item_fts WHERE item_fts "
+           "MATCH ?)");
+    sq_text(q, fts);
+    sq_add(q, more ? ", " : " ");
+    return 1;
+}
+
 /* FROM ... WHERE ... shared by the hits and the facet queries. */
 static void from_where(struct sqlq *q, const struct imr_query *qr,
                        const char *fts, const char *neg)
 {
     size_t i;
 
-    sq_add(q, " FROM items i JOIN determinations d ON d.id = i.det_id");
-    if (fts != NULL) {
-        sq_add(q, " JOIN (SELECT rowid AS rid, bm25(item_fts, 10.0, 4.0, "
-               "3.0, 1.0) AS score FROM item_fts WHERE item_fts MATCH ?) m"
-               " ON m.rid = i.id");
-        sq_text(q, fts);
-    }
+    if (fts != NULL)
+        sq_add(q, " FROM m CROSS JOIN items i ON i.id = m.rid"
+               " JOIN determinations d ON d.id = i.det_id");
+    else
+        sq_add(q, " FROM items i JOIN determinations d ON d.id = i.det_id");
     sq_add(q, " WHERE 1");
     if (neg != NULL) {
         sq_add(q, " AND i.id NOT IN (SELECT rowid FROM item_fts WHERE "
@@ -512,6 +529,7 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
     int rc = IMR_OK, step;
 
     memset(&q, 0, sizeof(q));
+    with_matches(&q, fts, 0);
     sq_add(&q, "SELECT i.id, d.ext_id, d.case_number, i.n, i.treatment, "
            "i.decision, i.category, i.subcategory, d.date_decision, d.id, "
            "i.rationale, d.outcome, ");
@@ -585,9 +603,11 @@ static const char *const facet_names[] = {
     "diagnosis", "year"
 };
 
+/* Counts the result set into RES's "total" and, with WITH_FACETS, its
+ * facets into "facets". */
 static int run_facets(struct imr_search *s, const struct imr_query *qr,
-                      const char *fts, const char *neg, json_t *res,
-                      char *err)
+                      const char *fts, const char *neg, int with_facets,
+                      json_t *res, char *err)
 {
     struct sqlq q;
     sqlite3_stmt *st = NULL;
@@ -600,10 +620,13 @@ static int run_facets(struct imr_search *s, const struct imr_query *qr,
         return IMR_ENOMEM;
     for (k = 0; k < sizeof(facet_names) / sizeof(facet_names[0]); k++)
         json_object_set_new(facets, facet_names[k], json_array());
-    sq_add(&q, "WITH r AS MATERIALIZED (SELECT i.id AS id, i.det_id AS "
-           "det_id");
+    if (!with_matches(&q, fts, 1))
+        sq_add(&q, "WITH ");
+    sq_add(&q, "r AS MATERIALIZED (SELECT i.id AS id, i.det_id AS det_id");
     from_where(&q, qr, fts, neg);
-    imr_buf_addf(&q.sql, ") SELECT 'total', NULL, count(*) FROM r"
+    sq_add(&q, ") SELECT 'total', NULL, count(*) FROM r");
+    if (with_facets)
+        imr_buf_addf(&q.sql,
         " UNION ALL SELECT * FROM (SELECT 'decision', i.decision, count(*)"
         " FROM r JOIN items i ON i.id = r.id GROUP BY 2 ORDER BY 3 DESC"
         " LIMIT %d)"
@@ -701,7 +724,7 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
     interp = NULL;
     if (o->facets || o->hits) {
         /* the facet query also gives the total */
-        rc = run_facets(s, qr, fts, neg, res, err);
+        rc = run_facets(s, qr, fts, neg, o->facets, res, err);
         if (rc != IMR_OK)
             goto done;
         if (!o->facets)

@@ -165,7 +165,7 @@ static void handle_search(struct req_ctx *c, struct evkeyvalq *params,
     struct imr_search *ix;
     char err[IMR_ERR_LEN] = "";
     const char *text = evhttp_find_header(params, "q");
-    const char *sort = evhttp_find_header(params, "sort");
+    const char *sort = evhttp_find_header(params, "sort"), *fv;
     const char *code = "internal";
     json_t *res = NULL;
     int rc, status;
@@ -201,6 +201,13 @@ static void handle_search(struct req_ctx *c, struct evkeyvalq *params,
         o.sort = IMR_SORT_DATE;
     if (facets_only)
         o.hits = 0;
+    else if ((fv = evhttp_find_header(params, "facets")) != NULL) {
+        if (strcmp(fv, "0") != 0 && strcmp(fv, "1") != 0) {
+            http_fail(c, 400, "bad_request", "facets must be 0 or 1", NULL);
+            return;
+        }
+        o.facets = fv[0] == '1';
+    }
     rc = imr_query_parse(text, &q, &qe, err);
     if (rc != IMR_OK) {
         json_t *extra = NULL;
@@ -257,7 +264,9 @@ static void handle_determination(struct req_ctx *c, const char *id)
     }
     rc = imr_search_determination(ix, id, &res, err);
     if (rc != IMR_OK) {
-        http_fail(c, status_of(rc, &code), code, err, NULL);
+        int status = status_of(rc, &code);
+
+        http_fail(c, status, code, err, NULL);
         return;
     }
     http_reply(c, 200, res);
@@ -295,7 +304,9 @@ static void handle_stats(struct req_ctx *c)
     }
     rc = imr_search_stats(ix, &j, err);
     if (rc != IMR_OK) {
-        http_fail(c, status_of(rc, &code), code, err, NULL);
+        int status = status_of(rc, &code);
+
+        http_fail(c, status, code, err, NULL);
         return;
     }
     json_object_set_new(j, "server", json_pack(
