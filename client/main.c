@@ -125,7 +125,7 @@ static int http_get(const char *server, const char *path_query,
     if (port < 0)
         port = 80;
     prefix = evhttp_uri_get_path(u);
-    if (prefix != NULL && strcmp(prefix, "/") != 0) {
+    if (prefix != NULL && prefix[0] != '\0' && strcmp(prefix, "/") != 0) {
         size_t pl = strlen(prefix);
 
         imr_buf_add(&full, prefix, prefix[pl - 1] == '/' ? pl - 1 : pl);
@@ -267,6 +267,12 @@ static void print_hits(const json_t *res)
         }
         if (json_is_string(json_object_get(h, "snippet")))
             print_snippet(str(h, "snippet"));
+        if (json_array_size(json_object_get(h, "why")) > 0) {
+            printf("   %sWhy:%s ", C_DIM, C_OFF);
+            json_array_foreach(json_object_get(h, "why"), k, d)
+                printf("%s%s", k ? "; " : "", json_string_value(d));
+            printf("\n");
+        }
         printf("\n");
     }
     printf("%sInterpretation:%s %s\n", C_BOLD, C_OFF, str(in, "summary"));
@@ -314,6 +320,7 @@ static int server_error(const struct response *r)
     return EXIT_SERVER;
 }
 
+/* Options, one request, the output; exit 0/2/3/4. */
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -374,6 +381,13 @@ int main(int argc, char **argv)
     if (optind >= argc) {
         fprintf(stderr, "imr-search: no query given (try --help)\n");
         return EXIT_USAGE;
+    }
+    for (i = optind; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
+            fprintf(stderr, "imr-search: options go before the query "
+                    "(found %s after it)\n", argv[i]);
+            return EXIT_USAGE;
+        }
     }
     if (o.server == NULL)
         o.server = getenv("IMR_SERVER");

@@ -1203,9 +1203,7 @@ static int parse_field(struct parser *p, struct imr_qnode **out)
             rc = perr(p, IMR_EINVAL, t->pos, t->len, "citing: expects a "
                       "guideline and pages, like citing:\"MTUS p.49\"%s",
                       NULL);
-        } else if (rc == IMR_ENOMEM) {
-            rc = IMR_ENOMEM;
-        } else if (rc != IMR_OK) {
+        } else if (rc != IMR_OK && rc != IMR_ENOMEM) {
             rc = perr(p, rc, t->pos, t->len, "citing: expects a "
                       "guideline and pages, like citing:\"MTUS p.49\"%s",
                       NULL);
@@ -1666,6 +1664,8 @@ static int check_not(struct parser *p, const struct imr_qnode *n, int top)
     return IMR_OK;
 }
 
+/* Lexes, parses, hoists filters and checks exclusions; see query.h for
+ * the contract (IMR_OK, IMR_EINVAL / IMR_ELIMIT with position, ENOMEM). */
 int imr_query_parse(const char *text, struct imr_query **out,
                     struct imr_query_error *qerr, char *err)
 {
@@ -1724,6 +1724,7 @@ fail:
     return rc;
 }
 
+/* Frees Q and everything it owns; NULL is allowed. */
 void imr_query_free(struct imr_query *q)
 {
     size_t i;
@@ -1810,6 +1811,7 @@ static void fts_gen(struct imr_buf *b, const struct imr_qnode *n)
     }
 }
 
+/* The MATCH strings of Q's text tree (free()); see query.h. */
 int imr_query_fts(const struct imr_query *q, char **out, char **neg)
 {
     struct imr_buf b = IMR_BUF_INIT, nb = IMR_BUF_INIT;
@@ -2067,6 +2069,7 @@ static json_t *filter_json(const struct imr_qfilter *f)
     return o;
 }
 
+/* What Q means, as JSON for responses (new reference, NULL on OOM). */
 json_t *imr_query_interpretation(const struct imr_query *q)
 {
     json_t *o = NULL, *terms = json_array(), *exps = json_array();

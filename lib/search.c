@@ -6,8 +6,10 @@
 #include "imr/imr.h"
 #include "imr/index.h"
 
+#include <ctype.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <time.h>
 
@@ -156,6 +158,8 @@ static int db_err(struct imr_search *s, char *err, const char *what)
     return imr_seterr(err, IMR_EDB, "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
+/* Opens PATH read-only and prepares the per-hit statements; see
+ * search.h. */
 int imr_search_open(const char *path, struct imr_search **out, char *err)
 {
     struct imr_search *s = NULL;
@@ -189,6 +193,7 @@ fail:
     return rc;
 }
 
+/* Finalizes the statements and closes the index; NULL is allowed. */
 void imr_search_close(struct imr_search *s)
 {
     int i;
@@ -520,9 +525,123 @@ static int item_snippet(struct imr_search *s, const char *fts,
     return *out != NULL ? IMR_OK : IMR_ENOMEM;
 }
 
+/* Does the hit's citation C (JSON) satisfy the citation filter F? */
+static int cite_matches(const struct imr_qfilter *f, const json_t *c)
+{
+    const char *g = json_string_value(json_object_get(c, "guideline"));
+    const char *by = json_string_value(json_object_get(c, "by"));
+    const json_t *pages = json_object_get(c, "pages"), *p;
+    size_t i, k;
+
+    if (f->guideline != NULL && (g == NULL ||
+                                 strcasecmp(g, f->guideline) != 0))
+        return 0;
+    if (f->by != NULL && (by == NULL || strcmp(by, f->by) != 0))
+        return 0;
+    if (f->n_pages == 0)
+        return 1;
+    json_array_foreach(pages, i, p) {
+        json_int_t a = json_integer_value(json_array_get(p, 0));
+        json_int_t b = json_integer_value(json_array_get(p, 1));
+
+        for (k = 0; k < f->n_pages; k++)
+            if (a <= f->pages[k].to && b >= f->pages[k].from)
+                return 1;
+    }
+    return 0;
+}
+
+/* Appends "MTUS pp.30-32,49 (reviewer)" for citation C to B. */
+static void cite_text(struct imr_buf *b, const json_t *c)
+{
+    const json_t *pages = json_object_get(c, "pages"), *p;
+    const char *g = json_string_value(json_object_get(c, "guideline"));
+    const char *by = json_string_value(json_object_get(c, "by"));
+    size_t i;
+
+    imr_buf_adds(b, g != NULL ? g : "?");
+    json_array_foreach(pages, i, p) {
+        json_int_t x = json_integer_value(json_array_get(p, 0));
+        json_int_t y = json_integer_value(json_array_get(p, 1));
+
+        imr_buf_adds(b, i > 0 ? "," : json_array_size(pages) > 1 || x != y ?
+                     " pp." : " p.");
+        if (x == y)
+            imr_buf_addf(b, "%lld", (long long)x);
+        else
+            imr_buf_addf(b, "%lld-%lld", (long long)x, (long long)y);
+    }
+    imr_buf_addf(b, " (%s)", by != NULL && strcmp(by, "reviewer") == 0 ?
+                 "reviewer" : "claims administrator");
+}
+
+/* Why a hit matched, in words: each filter with the citations that meet
+ * it, then the words the snippet highlights. NULL on OOM. */
+static json_t *hit_why(const struct imr_query *qr, const json_t *interp,
+                       const json_t *cites, const json_t *snip)
+{
+    const json_t *filters = json_object_get(interp, "filters"), *c;
+    json_t *why = json_array();
+    struct imr_buf b = IMR_BUF_INIT, words = IMR_BUF_INIT;
+    const char *sn = json_string_value(snip), *open, *close;
+    size_t i, k, nw = 0;
+
+    if (why == NULL)
+        return NULL;
+    for (i = 0; i < qr->n_filters; i++) {
+        const struct imr_qfilter *f = &qr->filters[i];
+        size_t hits = 0;
+
+        imr_buf_reset(&b);
+        imr_buf_adds(&b, json_string_value(json_object_get(
+            json_array_get(filters, i), "means")));
+        if (f->field == IMR_QF_CITE && !f->negate) {
+            json_array_foreach(cites, k, c) {
+                if (!cite_matches(f, c))
+                    continue;
+                imr_buf_adds(&b, hits++ == 0 ? ": " : "; ");
+                cite_text(&b, c);
+            }
+        }
+        json_array_append_new(why, json_string(b.p ? b.p : ""));
+    }
+    /* the words between [ and ] in the snippet, each once */
+    for (; sn != NULL && (open = strchr(sn, '[')) != NULL &&
+           (close = strchr(open, ']')) != NULL; sn = close + 1) {
+        char *w = malloc((size_t)(close - open));
+        size_t wl = (size_t)(close - open - 1), j;
+        int seen = 0;
+
+        if (w == NULL)
+            break;
+        for (j = 0; j < wl; j++)
+            w[j] = (char)tolower((unsigned char)open[1 + j]);
+        w[wl] = '\0';
+        seen = words.p != NULL && strstr(words.p, w) != NULL;
+        if (!seen && wl > 0) {
+            imr_buf_adds(&words, nw++ == 0 ? "" : ", ");
+            imr_buf_adds(&words, w);
+        }
+        free(w);
+    }
+    if (nw > 0) {
+        imr_buf_reset(&b);
+        imr_buf_addf(&b, "text matched: %s", words.p);
+        json_array_append_new(why, json_string(b.p ? b.p : ""));
+    }
+    if (imr_buf_error(&b) != IMR_OK || imr_buf_error(&words) != IMR_OK) {
+        json_decref(why);
+        why = NULL;
+    }
+    imr_buf_free(&b);
+    imr_buf_free(&words);
+    return why;
+}
+
 static int run_hits(struct imr_search *s, const struct imr_query *qr,
                     const struct imr_search_opts *o, const char *fts,
-                    const char *neg, json_t *hits, char *err)
+                    const char *neg, const json_t *interp, json_t *hits,
+                    char *err)
 {
     struct sqlq q;
     sqlite3_stmt *st = NULL;
@@ -585,10 +704,16 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
                         "outcome", col_json(st, 11),
                         "score", score,
                         "snippet", snip);
-        if (hit == NULL || json_array_append_new(hits, hit) != 0) {
+        if (hit != NULL)
+            json_object_set_new(hit, "why", hit_why(qr, interp, cites,
+                                                    snip));
+        if (hit == NULL || json_object_get(hit, "why") == NULL ||
+            json_array_append(hits, hit) != 0) {
+            json_decref(hit);
             rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
             goto done;
         }
+        json_decref(hit);
     }
     if (step != SQLITE_DONE)
         rc = db_err(s, err, "search");
@@ -689,6 +814,7 @@ done:
     return rc;
 }
 
+/* Runs QR: total (+ facets) and one page of hits; see search.h. */
 int imr_search_run(struct imr_search *s, const struct imr_query *qr,
                    const struct imr_search_opts *o, json_t **out,
                    char *err)
@@ -723,15 +849,29 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
     json_object_set_new(res, "interpretation", interp);
     interp = NULL;
     if (o->facets || o->hits) {
-        /* the facet query also gives the total */
+        /* the facet query also gives the total; facets over a huge result
+         * set may use half the time at most, then only the total is
+         * counted and the facets are reported as skipped */
+        if (o->facets && o->timeout_ms > 0)
+            set_deadline(s, o->timeout_ms / 2);
         rc = run_facets(s, qr, fts, neg, o->facets, res, err);
+        if (rc == IMR_ELIMIT && o->facets && o->timeout_ms > 0) {
+            set_deadline(s, o->timeout_ms / 2);
+            rc = run_facets(s, qr, fts, neg, 0, res, err);
+            json_object_set_new(res, "facets", json_null());
+            json_object_set_new(res, "facets_skipped",
+                                json_string("took too long"));
+        }
         if (rc != IMR_OK)
             goto done;
         if (!o->facets)
             json_object_del(res, "facets");
     }
     if (o->hits) {
-        rc = run_hits(s, qr, o, fts, neg, hits, err);
+        if (o->facets && o->timeout_ms > 0)
+            set_deadline(s, o->timeout_ms / 2);
+        rc = run_hits(s, qr, o, fts, neg, json_object_get(res,
+                      "interpretation"), hits, err);
         if (rc != IMR_OK)
             goto done;
         json_object_set(res, "hits", hits);
@@ -748,6 +888,7 @@ done:
     return rc;
 }
 
+/* The stored record of letter ID with its text; see search.h. */
 int imr_search_determination(struct imr_search *s, const char *id,
                              json_t **out, char *err)
 {
@@ -792,6 +933,7 @@ done:
     return rc;
 }
 
+/* The index counts as JSON (imr_index_stats_json); see search.h. */
 int imr_search_stats(struct imr_search *s, json_t **out, char *err)
 {
     struct imr_index_stats *st = NULL;

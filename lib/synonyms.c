@@ -133,6 +133,8 @@ static int strv_has(char **v, size_t n, const char *s)
     return 0;
 }
 
+/* Longest synonym phrase at WORDS[0]: its length and the other
+ * spellings of every group it belongs to; see query.h. */
 int imr_synonyms_match(const char *const *words, size_t n, char ***alts,
                        size_t *n_alts)
 {

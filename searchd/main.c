@@ -239,6 +239,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Options, socket, workers; then waits for signals until SIGTERM. */
 int main(int argc, char **argv)
 {
     struct server srv;

@@ -36,10 +36,13 @@ void imr_search_close(struct imr_search *s);
 /* Runs Q. On success returns IMR_OK and a new JSON object in *OUT
  * (json_decref): {"total", "offset", "limit", "sort", "hits": [{"id",
  * "case_number", "item", "treatment", "decision", "category",
- * "subcategory", "citations", "diagnoses", "decision_date", "score",
- * "snippet"}], "facets": {"decision", "guideline", "guideline_page",
- * "treatment", "category", "diagnosis", "year": [{"value", "count"}]},
- * "interpretation"}. Snippets mark matched words with [ and ]. Returns
+ * "subcategory", "citations", "diagnoses", "decision_date", "outcome",
+ * "score", "snippet", "why": ["decision = upheld", "cites MTUS p.49 ...:
+ * MTUS p.49 (reviewer)", "text matched: ..."]}], "facets": {"decision",
+ * "guideline", "guideline_page", "treatment", "category", "diagnosis",
+ * "year": [{"value", "count"}]}, "interpretation"}. Snippets mark
+ * matched words with [ and ]. Facets that take more than half of
+ * TIMEOUT_MS are skipped ("facets": null, "facets_skipped"). Returns
  * IMR_EINVAL for bad options, IMR_ELIMIT when the query ran out of time,
  * IMR_EDB, IMR_ENOMEM; *OUT is NULL then. */
 int imr_search_run(struct imr_search *s, const struct imr_query *q,

@@ -81,6 +81,12 @@ bad=$(search "$UB" "$SEEDQ" --limit 1000 | jq '[.hits[] | select(
 [ "$bad" = 0 ] && pass "seed query hits are upheld and cite MTUS p.49" ||
     fail "$bad seed-query hits are not upheld MTUS p.49 citations"
 
+# every hit says why it matched
+n=$(search "$UB" "$SEEDQ" --limit 20 | jq '[.hits[] | select((.why[0] ==
+    "decision = upheld") and (.why[1] | test(": MTUS p")))] | length')
+[ "$n" -gt 0 ] && pass "hits carry their reasons (why)" ||
+    fail "hits without why"
+
 # a page inside a cited range matches that range
 j=$(search "$UB" 'MTUS p.31' --limit 1000)
 inside=$(jq '[.hits[] | [.citations[] | select(.guideline == "MTUS") |

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "imr/imr.h"
 #include "imr/index.h"
@@ -220,6 +221,27 @@ static void test_seed_like(void **state)
     expect_hits("FRP MTUS p.49", "T-001#1 T-002#1");
 }
 
+static void test_why(void **state)
+{
+    json_t *res = search("upheld FRP citing MTUS p.49", 10, 0,
+                         IMR_SORT_RELEVANCE);
+    json_t *why = json_object_get(json_array_get(json_object_get(res,
+                                                                 "hits"),
+                                                 0), "why");
+
+    (void)state;
+    assert_int_equal(json_array_size(why), 3);
+    assert_string_equal(json_string_value(json_array_get(why, 0)),
+                        "decision = upheld");
+    /* only the reviewer's citation contains page 49 */
+    assert_string_equal(json_string_value(json_array_get(why, 1)),
+                        "cites MTUS p.49 (any cited range containing it): "
+                        "MTUS p.49 (reviewer)");
+    assert_non_null(strstr(json_string_value(json_array_get(why, 2)),
+                           "text matched: functional restoration"));
+    json_decref(res);
+}
+
 static void test_page_ranges(void **state)
 {
     (void)state;
@@ -340,16 +362,95 @@ static void test_limits_and_letters(void **state)
     assert_null(s);
 }
 
+/* Random queries built from words, operators, fields and FTS5 syntax
+ * characters: the parser either accepts or rejects them cleanly, and every
+ * MATCH string it makes is valid FTS5 (user text is always quoted). */
+static void test_random_queries_are_safe(void **state)
+{
+    static const char *const parts[] = {
+        "FRP", "norco", "\"", "(", ")", "-", "*", "OR", "AND", "NOT",
+        "NEAR", "^", "{", "}", ":", "treatment:", "decision:upheld",
+        "MTUS", "p.49", "pp.", "30-32", "ACOEM", "ch.", "12", "ODG", "low",
+        "back", "upheld", "citing", "'", ",", ".", "+", "%", "_", "\\",
+        "page:", "citing:\"MTUS", "x*", "a\"b", "\"\"", "functional",
+        "restoration", "program", "é", "date:2014..", "age:1..", " ",
+    };
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    unsigned seed = 12345;
+    int i, k, accepted = 0, rejected = 0;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE f USING fts5("
+                                  "treatment, rationale, diagnoses, summary,"
+                                  " tokenize='porter unicode61');"
+                                  "INSERT INTO f VALUES('Norco', 'FRP x',"
+                                  " 'low back', 'pain');", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM f WHERE "
+                                        "f MATCH ?1", -1, &st, NULL),
+                     SQLITE_OK);
+    for (i = 0; i < 5000; i++) {
+        char text[256] = "";
+        struct imr_query *q = NULL;
+        char err[IMR_ERR_LEN], *fts = NULL, *neg = NULL;
+        int n = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 9;
+        int rc;
+
+        for (k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            strcat(text, parts[(seed >> 16) % (sizeof(parts) /
+                                                sizeof(parts[0]))]);
+            if ((seed >> 8) & 1)
+                strcat(text, " ");
+        }
+        rc = imr_query_parse(text, &q, NULL, err);
+        if (rc != IMR_OK) {
+            assert_true(rc == IMR_EINVAL || rc == IMR_ELIMIT);
+            assert_null(q);
+            rejected++;
+            continue;
+        }
+        accepted++;
+        assert_int_equal(imr_query_fts(q, &fts, &neg), IMR_OK);
+        for (k = 0; k < 2; k++) {
+            const char *m = k == 0 ? fts : neg;
+
+            if (m == NULL)
+                continue;
+            sqlite3_reset(st);
+            sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+            rc = sqlite3_step(st);
+            if (rc != SQLITE_ROW)
+                fprintf(stderr, "query [%s] -> MATCH [%s]: %s\n", text, m,
+                        sqlite3_errmsg(db));
+            assert_int_equal(rc, SQLITE_ROW);
+        }
+        json_decref(imr_query_interpretation(q));
+        free(fts);
+        free(neg);
+        imr_query_free(q);
+    }
+    fprintf(stderr, "random queries: %d accepted, %d rejected\n", accepted,
+            rejected);
+    assert_true(accepted > 500 && rejected > 500);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_like),
+        cmocka_unit_test(test_why),
         cmocka_unit_test(test_page_ranges),
         cmocka_unit_test(test_synonyms),
         cmocka_unit_test(test_filters_only),
         cmocka_unit_test(test_text_forms),
         cmocka_unit_test(test_paging_facets_snippet),
         cmocka_unit_test(test_limits_and_letters),
+        cmocka_unit_test(test_random_queries_are_safe),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
