@@ -126,6 +126,14 @@ static int valid_ymd(int y, int m, int d)
            d <= 31;
 }
 
+/* Writes the validated date Y-M-D as "YYYY-MM-DD" into OUT (11 bytes).
+ * The modulos only tell the compiler the fields' widths. */
+static void format_ymd(char *out, int y, int m, int d)
+{
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
+             (unsigned)m % 100u, (unsigned)d % 100u);
+}
+
 /* Parses a date at the start of S (N bytes): 01/25/2012, 1-25-12,
  * 2012-01-25, January 25, 2012, Jan. 25, 2012. Writes "YYYY-MM-DD" to OUT
  * (11 bytes); returns the bytes used or 0. */
@@ -157,7 +165,7 @@ static size_t parse_date(const char *s, size_t n, char *out)
         if (da == 4) {
             if (!valid_ymd(a, b, c))
                 return 0;
-            snprintf(out, 11, "%04d-%02d-%02d", a, b, c);
+            format_ymd(out, a, b, c);
             return i;
         }
         if (da > 2)
@@ -168,7 +176,7 @@ static size_t parse_date(const char *s, size_t n, char *out)
             return 0;
         if (!valid_ymd(c, a, b))
             return 0;
-        snprintf(out, 11, "%04d-%02d-%02d", c, a, b);
+        format_ymd(out, c, a, b);
         return i;
     }
     for (m = 0; m < 12; m++)
@@ -195,7 +203,7 @@ static size_t parse_date(const char *s, size_t n, char *out)
     c = num(s, n, &i, 4);
     if (i - st != 4 || !valid_ymd(c, m + 1, b))
         return 0;
-    snprintf(out, 11, "%04d-%02d-%02d", c, m + 1, b);
+    format_ymd(out, c, m + 1, b);
     return i;
 }
 

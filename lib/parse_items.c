@@ -88,11 +88,25 @@ static size_t line_start(const char *t, size_t lo, size_t p)
     return p;
 }
 
+/* Finds LABEL in the N bytes at S even when a line break splits it;
+ * *END gets the first byte after the label. NULL if absent. */
+static const char *find_label(const char *s, size_t n, const char *label,
+                              const char **end)
+{
+    size_t k;
+    const char *p = Imr_text_find_ws(s, n, label, &k);
+
+    *end = p ? p + k : NULL;
+    return p;
+}
+
 static int has_label(const char *s, size_t n)
 {
-    return Imr_text_find(s, n, CA_LABEL) != NULL ||
-           Imr_text_find(s, n, MAX_LABEL) != NULL ||
-           Imr_text_find(s, n, DR_LABEL) != NULL;
+    const char *e;
+
+    return find_label(s, n, CA_LABEL, &e) != NULL ||
+           find_label(s, n, MAX_LABEL, &e) != NULL ||
+           find_label(s, n, DR_LABEL, &e) != NULL;
 }
 
 /* 1 if the trimmed line S (N bytes) is only a decision word. */
@@ -307,6 +321,7 @@ static int fill_item(struct imr_item *it, const char *t,
 {
     char *head = NULL;
     const char *b = t + a->head_hi, *ca, *mx, *dr, *stop;
+    const char *ca_end, *mx_end, *dr_end;
     size_t bn = end - a->head_hi;
     enum imr_decision d = IMR_DECISION_UNKNOWN;
     int rc = IMR_OK;
@@ -323,11 +338,11 @@ static int fill_item(struct imr_item *it, const char *t,
         free(it->treatment);
         it->treatment = NULL;
     }
-    ca = Imr_text_find(b, bn, CA_LABEL);
-    mx = Imr_text_find(b, bn, MAX_LABEL);
-    dr = Imr_text_find(b, bn, DR_LABEL);
+    ca = find_label(b, bn, CA_LABEL, &ca_end);
+    mx = find_label(b, bn, MAX_LABEL, &mx_end);
+    dr = find_label(b, bn, DR_LABEL, &dr_end);
     if (ca != NULL) {
-        const char *s = ca + strlen(CA_LABEL);
+        const char *s = ca_end;
 
         stop = b + bn;
         if (mx != NULL && mx > ca && mx < stop)
@@ -339,7 +354,7 @@ static int fill_item(struct imr_item *it, const char *t,
             goto done;
     }
     if (mx != NULL) {
-        const char *s = mx + strlen(MAX_LABEL);
+        const char *s = mx_end;
 
         stop = b + bn;
         if (dr != NULL && dr > mx)
@@ -351,7 +366,7 @@ static int fill_item(struct imr_item *it, const char *t,
             goto done;
     }
     if (dr != NULL) {
-        const char *s = dr + strlen(DR_LABEL);
+        const char *s = dr_end;
 
         it->rationale = Imr_text_flatten(s, (size_t)(b + bn - s));
         if (it->rationale == NULL) {
@@ -400,12 +415,13 @@ int Imr_parse_items(struct imr_record *rec, const char *t, size_t lo,
 {
     struct anchor *an = NULL;
     size_t n_an = 0, cap = 0, n_ca, i, j, limit = 4 * IMR_PARSE_MAX_ITEMS;
-    const char *p;
+    const char *p, *lab_end;
     int rc = IMR_OK;
 
     /* 1: every "Claims Administrator guideline:" opens an item body */
     i = lo;
-    while (n_an < limit && (p = Imr_parse_find_ci(t, i, hi, CA_LABEL))) {
+    while (n_an < limit && i < hi &&
+           (p = find_label(t + i, hi - i, CA_LABEL, &lab_end)) != NULL) {
         size_t at = (size_t)(p - t);
         size_t from = n_an ? an[n_an - 1].head_hi + 1 : lo;
 

@@ -339,6 +339,49 @@ const char *Imr_text_find(const char *hay, size_t n, const char *needle)
     return NULL;
 }
 
+/* Length of the match of NEEDLE at HAY (N bytes available), or 0. */
+static size_t match_ws(const char *hay, size_t n, const char *needle)
+{
+    size_t i = 0;
+
+    for (; *needle != '\0'; needle++) {
+        if (*needle == ' ') {
+            size_t start = i;
+
+            while (i < n && (hay[i] == ' ' || hay[i] == '\n' ||
+                             hay[i] == '\t'))
+                i++;
+            if (i == start)
+                return 0;
+            continue;
+        }
+        if (i >= n || tolower((unsigned char)hay[i]) !=
+                      tolower((unsigned char)*needle))
+            return 0;
+        i++;
+    }
+    return i;
+}
+
+const char *Imr_text_find_ws(const char *hay, size_t n, const char *needle,
+                             size_t *mlen)
+{
+    int first = tolower((unsigned char)needle[0]);
+    size_t i, k;
+
+    *mlen = 0;
+    if (needle[0] == '\0' || needle[0] == ' ')
+        return NULL;
+    for (i = 0; i < n; i++) {
+        if (tolower((unsigned char)hay[i]) == first &&
+            (k = match_ws(hay + i, n - i, needle)) > 0) {
+            *mlen = k;
+            return hay + i;
+        }
+    }
+    return NULL;
+}
+
 char *Imr_text_flatten(const char *s, size_t n)
 {
     char *r;

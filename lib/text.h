@@ -28,6 +28,13 @@ int Imr_text_looks_binary(const char *s, size_t len);
  * HAY; returns a pointer to the first match or NULL. */
 const char *Imr_text_find(const char *hay, size_t n, const char *needle);
 
+/* Like Imr_text_find, but each space in NEEDLE matches any run of white
+ * space (newlines included) in HAY, so a label wrapped over a line break
+ * ("MAXIMUS\nguideline:") is still found. *MLEN gets the length of the
+ * match in HAY. */
+const char *Imr_text_find_ws(const char *hay, size_t n, const char *needle,
+                             size_t *mlen);
+
 /* Copies N bytes at S into a new string with every run of white space
  * (newlines included) replaced by one space and the ends trimmed. Returns
  * NULL on OOM (free() the result). */

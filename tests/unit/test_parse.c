@@ -531,6 +531,31 @@ static void test_labels_run_together(void **state)
     imr_record_free(rec);
 }
 
+/* A label broken over a line end ("MAXIMUS" / "guideline:") in a paragraph
+ * that holds both labels still starts the reviewer's citation. */
+static void test_label_split_over_lines(void **state)
+{
+    static const char s[] =
+        "IMR ISSUES, DECISIONS AND RATIONALES\n"
+        "Physical therapy 2x6 for the low back: Overturned\n"
+        "Claims Administrator guideline: Decision based on MTUS Chronic "
+        "Pain Treatment Guidelines. MAXIMUS\n"
+        "guideline: Decision based on MTUS Chronic Pain Treatment "
+        "Guidelines Page(s): 98-99.\n"
+        "Decision\nrationale: Six visits fit the guideline, so the therapy "
+        "is medically necessary.\n";
+    struct imr_record *rec = parse_ok(s, sizeof(s) - 1, "s.txt");
+
+    (void)state;
+    assert_int_equal(rec->n_items, 1);
+    assert_true(cites_page(&rec->items[0], IMR_BY_REVIEWER, "MTUS", 98));
+    assert_false(cites_page(&rec->items[0], IMR_BY_CLAIMS_ADMINISTRATOR,
+                            "MTUS", 98));
+    assert_non_null(strstr(rec->items[0].rationale, "Six visits"));
+    assert_int_equal(rec->items[0].decision, IMR_DECISION_OVERTURNED);
+    imr_record_free(rec);
+}
+
 static void test_narrative_dates_and_missing_decision(void **state)
 {
     static const char s[] =
@@ -757,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_noise_pages_and_hyphens),
         cmocka_unit_test(test_noise_encodings),
         cmocka_unit_test(test_labels_run_together),
+        cmocka_unit_test(test_label_split_over_lines),
         cmocka_unit_test(test_narrative_dates_and_missing_decision),
         cmocka_unit_test(test_partial_pages),
         cmocka_unit_test(test_not_a_letter),
