@@ -180,6 +180,12 @@ static const char *str(const json_t *o, const char *key)
     return s != NULL ? s : "";
 }
 
+/* S, or "unknown" when the letter did not give it (empty). */
+static const char *or_unknown(const char *s)
+{
+    return s[0] != '\0' ? s : "unknown";
+}
+
 /* Prints the snippet with [ ] turned into colour on a terminal. */
 static void print_snippet(const char *s)
 {
@@ -293,8 +299,10 @@ static void print_letter(const json_t *rec)
     printf("%s%s%s  (%s)\n", C_BOLD, str(rec, "id"), C_OFF,
            str(rec, "format"));
     printf("Decided %s  injured %s  received %s  outcome %s\n",
-           str(dates, "decision"), str(dates, "injury"),
-           str(dates, "received"), str(rec, "outcome"));
+           or_unknown(str(dates, "decision")),
+           or_unknown(str(dates, "injury")),
+           or_unknown(str(dates, "received")),
+           or_unknown(str(rec, "outcome")));
     json_array_foreach(items, i, it) {
         printf("\n%sItem %ld:%s %s: %s\n", C_BOLD,
                (long)json_integer_value(json_object_get(it, "n")), C_OFF,

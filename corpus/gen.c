@@ -198,10 +198,13 @@ static int case_year(uint64_t seed, uint64_t index)
     return 2017;
 }
 
+/* Generated serials start at 5,000,000: real DWC case serials stay far
+ * below that (under 300,000 letters a year), so a generated letter never
+ * takes the id of a real one indexed beside it. */
 void gen_case_number(uint64_t seed, uint64_t index, char *buf)
 {
     snprintf(buf, 16, "CM%02d-%07llu", case_year(seed, index) % 100,
-             (unsigned long long)((index + 1) % 10000000ULL));
+             (unsigned long long)((5000000ULL + index) % 10000000ULL));
 }
 
 /* ---- line composition ---- */
