@@ -13,6 +13,7 @@
 #include "indexer.h"
 #include "imr/imr.h"
 #include "imr/index.h"
+#include "imr/input.h"
 #include "imr/parse.h"
 
 #include <errno.h>
@@ -36,7 +37,9 @@ enum result_kind {
 struct result {
     size_t idx;                        /* into the walk list */
     enum result_kind kind;
-    struct imr_record *rec;            /* RES_PARSED */
+    struct imr_record *rec;            /* RES_PARSED, one letter */
+    struct imr_input in;               /* RES_PARSED: many records (a DMHC
+                                          CSV) and skipped rows */
     char hash[IMR_HASH_HEX_LEN + 1];
     long long size, mtime;
     int same_hash;                     /* content as recorded */
@@ -92,6 +95,7 @@ static void result_free(struct result *r)
     if (r == NULL)
         return;
     imr_record_free(r->rec);
+    imr_input_free(&r->in);
     free(r);
 }
 
@@ -122,11 +126,17 @@ static struct result *work_one(struct build *b, size_t idx)
         free(data);
         return r;
     }
-    rc = imr_parse_letter(data, len, path, &r->rec, r->reason);
+    /* By content: a PDF (extracted here, in the worker), a DMHC CSV
+     * or case text, or a letter as text. */
+    rc = imr_input_parse(data, len, path, &r->in, r->reason);
     free(data);
     if (rc == IMR_ENOMEM) {
         free(r);
         return NULL;
+    }
+    if (rc == IMR_OK && r->in.n_recs == 1) {
+        r->rec = r->in.recs[0];
+        r->in.n_recs = 0;
     }
     r->kind = rc == IMR_OK ? RES_PARSED : RES_REJECTED;
     return r;
@@ -249,8 +259,11 @@ static int drop_old(struct imr_index *ix, const char *path,
     if (rc != IMR_OK)
         return rc;
     *had = 1;
-    if (cur->status == IMR_FILE_INDEXED && cur->det_id > 0)
-        return imr_index_delete(ix, cur->det_id, err);
+    if (cur->status == IMR_FILE_INDEXED && cur->det_id > 0 &&
+        (rc = imr_index_delete(ix, cur->det_id, err)) != IMR_OK)
+        return rc;
+    if (cur->status == IMR_FILE_INDEXED)   /* the rows of a DMHC CSV */
+        return imr_index_delete_source(ix, path, err);
     return IMR_OK;
 }
 
@@ -330,6 +343,33 @@ static int write_parsed(struct imr_index *ix, const char *path,
     return rc;
 }
 
+/* Stores the records of a many-record file (a DMHC CSV): the file's
+ * previous rows go first; a row id already held by another file is
+ * replaced (the CSV is the newer data). */
+static int write_many(struct imr_index *ix, const char *path,
+                      struct result *r, struct tally *t, char *err)
+{
+    struct imr_index_file cur;
+    long long det = 0, first = 0;
+    size_t i;
+    int rc, had;
+
+    if ((rc = drop_old(ix, path, &cur, &had, err)) != IMR_OK)
+        return rc;
+    imr_index_file_clear(&cur);
+    for (i = 0; rc == IMR_OK && i < r->in.n_recs; i++) {
+        rc = imr_index_put(ix, r->in.recs[i], &det, err);
+        if (i == 0)
+            first = det;
+    }
+    if (rc != IMR_OK)
+        return rc;
+    t->parsed++;
+    report(path, "%s: %zu records, %zu rows skipped", r->in.kind,
+           r->in.n_recs, r->in.n_skipped);
+    return put_file(ix, path, r, IMR_FILE_INDEXED, NULL, first, err);
+}
+
 /* Applies one worker result to the index. */
 static int write_result(struct imr_index *ix, const struct build *b,
                         struct result *r, const struct build_opts *o,
@@ -366,6 +406,10 @@ static int write_result(struct imr_index *ix, const struct build *b,
                         r->reason[0] ? r->reason : "holds no determination",
                         0, err);
     case RES_PARSED:
+        for (rc = 0; (size_t)rc < r->in.n_skipped; rc++)
+            report(path, "%s: skipped", r->in.skipped[rc]);
+        if (r->rec == NULL)
+            return write_many(ix, path, r, t, err);
         return write_parsed(ix, path, r, o, t, err);
     }
     return IMR_OK;

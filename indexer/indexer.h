@@ -20,11 +20,15 @@ struct walk_list {
 };
 
 /* Walks each of the N PATHS (files or folders, recursively) into LIST.
- * In folders it takes regular files named *.txt or without extension,
+ * In folders it takes regular files named *.txt, *.pdf, *.csv or without
+ * extension,
  * and skips hidden entries, truth.jsonl and JSON sidecars; a
  * file named on the command line is always taken. Returns 0, or -1 after
  * printing why (a path that does not exist, OOM). */
 int walk_paths(char *const *paths, int n, struct walk_list *list);
+/* 1 if a file called NAME found in a folder is an input to index (not
+ * hidden, *.txt, *.pdf, *.csv or without extension, no sidecar). */
+int walk_wanted(const char *name);
 /* Frees the list's paths and array. */
 void walk_list_free(struct walk_list *list);
 /* Reads the whole regular file PATH (at most INDEXER_MAX_FILE bytes) into
@@ -46,5 +50,14 @@ struct build_opts {
 /* Runs a build over the N PATHS. Returns the exit status: 0, or 1 when
  * the build failed (the index keeps its old state). */
 int build_run(const struct build_opts *o, char *const *paths, int n);
+
+/* watch.c */
+
+/* Synchronises the index with the N folders DIRS, then follows them
+ * (inotify) until SIGINT/SIGTERM: a complete new or changed file (closed
+ * or moved in, then unchanged for SETTLE_MS) is indexed, a removed one
+ * dropped, each change in its own transaction. Returns the exit status. */
+int watch_run(const struct build_opts *o, char *const *dirs, int n,
+              int settle_ms);
 
 #endif

@@ -1,10 +1,11 @@
 /* imr-index: command line. `parse` prints the record of each letter as
  * JSON, `build` creates or updates an index, `stats` reports what an index
- * holds. Exit status: 0 ok, 1 failure (or a rejected file in parse),
- * 2 usage error. */
+ * holds, `watch` keeps an index current with folders. Exit status: 0 ok,
+ * 1 failure (or a rejected file in parse), 2 usage error. */
 #include "indexer.h"
 #include "imr/imr.h"
 #include "imr/index.h"
+#include "imr/input.h"
 #include "imr/parse.h"
 
 #include <errno.h>
@@ -24,15 +25,18 @@ static const char usage_main[] =
     "  build --db FILE [--jobs N] [--prune] PATH...\n"
     "                                 index letters (files and folders)\n"
     "  stats --db FILE [--json]       counts of what the index holds\n"
+    "  watch --db FILE [--settle MS] DIR...\n"
+    "                                 keep the index current with folders\n"
     "\n"
     "`imr-index COMMAND --help` describes one command.\n";
 
 static const char usage_parse[] =
     "usage: imr-index parse FILE...\n"
     "\n"
-    "Parses each IMR determination letter (pdftotext output, with or\n"
-    "without -layout) and prints its record as one compact JSON object\n"
-    "per line, in the order given. A file that holds no determination\n"
+    "Parses each IMR determination letter (a PDF, or pdftotext output\n"
+    "with or without -layout; a DMHC open-data CSV gives one line per\n"
+    "row, a DMHC case text one line) and prints its record as one\n"
+    "compact JSON object per line, in the order given. A file that holds no determination\n"
     "gets one line \"imr-index: FILE: REASON\" on stderr; the other files\n"
     "are still printed and the exit status is then 1.\n";
 
@@ -40,8 +44,13 @@ static const char usage_build[] =
     "usage: imr-index build --db FILE [--jobs N] [--prune] [-v] PATH...\n"
     "\n"
     "Creates or updates the index FILE from the letters under each PATH\n"
-    "(files, and folders walked recursively for *.txt and extension-less\n"
-    "files; hidden files and truth.jsonl / *.json sidecars are skipped).\n"
+    "(files, and folders walked recursively for *.txt, *.pdf, *.csv and\n"
+    "extension-less files; hidden files and truth.jsonl / *.json sidecars\n"
+    "are skipped). Files are read by content: PDFs (text extracted\n"
+    "in-process; encrypted, damaged, image-only or huge ones are rejected\n"
+    "with the reason), DMHC open-data CSVs (one letter per row, malformed\n"
+    "rows reported with their line number and skipped), DMHC case texts\n"
+    "and letters as text.\n"
     "Unchanged files (same content hash) are skipped, changed ones are\n"
     "indexed again, and rejected files are reported and recorded. The\n"
     "whole build is one transaction: an interrupted build leaves the\n"
@@ -104,7 +113,9 @@ static int cmd_parse(int argc, char **argv)
         return usage_error("parse", "no FILE given", NULL);
     for (i = optind; i < argc; i++) {
         struct imr_record *rec = NULL;
+        struct imr_input in;
         char err[IMR_ERR_LEN] = "", *data = NULL, *line = NULL;
+        size_t k;
         long long mtime;
         json_t *js = NULL;
         size_t len;
@@ -115,7 +126,7 @@ static int cmd_parse(int argc, char **argv)
             status = 1;
             continue;
         }
-        rc = imr_parse_letter(data, len, argv[i], &rec, err);
+        rc = imr_input_parse(data, len, argv[i], &in, err);
         free(data);
         if (rc != IMR_OK) {
             fprintf(stderr, "imr-index: %s: %s\n", argv[i],
@@ -125,17 +136,23 @@ static int cmd_parse(int argc, char **argv)
                 return 1;
             continue;
         }
-        js = imr_record_to_json(rec, 0);
-        if (js != NULL)
-            line = json_dumps(js, JSON_COMPACT);
-        json_decref(js);
-        imr_record_free(rec);
-        if (line == NULL) {
-            fprintf(stderr, "imr-index: %s: out of memory\n", argv[i]);
-            return 1;
+        for (k = 0; k < in.n_skipped; k++)
+            fprintf(stderr, "imr-index: %s: %s: skipped\n", argv[i],
+                    in.skipped[k]);
+        for (k = 0; k < in.n_recs; k++) {
+            rec = in.recs[k];
+            js = imr_record_to_json(rec, 0);
+            line = js != NULL ? json_dumps(js, JSON_COMPACT) : NULL;
+            json_decref(js);
+            if (line == NULL) {
+                fprintf(stderr, "imr-index: %s: out of memory\n", argv[i]);
+                imr_input_free(&in);
+                return 1;
+            }
+            puts(line);
+            free(line);
         }
-        puts(line);
-        free(line);
+        imr_input_free(&in);
     }
     if (fflush(stdout) != 0) {
         fprintf(stderr, "imr-index: stdout: %s\n", strerror(errno));
@@ -189,6 +206,57 @@ static int cmd_build(int argc, char **argv)
     if (optind >= argc)
         return usage_error("build", "no PATH given", NULL);
     return build_run(&o, argv + optind, argc - optind);
+}
+
+static const char usage_watch[] =
+    "usage: imr-index watch --db FILE [--settle MS] DIR...\n"
+    "\n"
+    "Builds the index FILE from the folders DIR (with --prune), then\n"
+    "follows them with inotify until interrupted: a letter that appears\n"
+    "or changes is indexed once it is complete (closed after writing or\n"
+    "moved in, and unchanged for MS milliseconds, default 500), one that\n"
+    "disappears is dropped. Each change is its own short transaction, so\n"
+    "a running imr-searchd sees it without a restart. Files still being\n"
+    "written (a download in progress) are not indexed until complete.\n"
+    "  --db FILE     the index (created when missing)\n"
+    "  --settle MS   quiet time before a changed file is read (0-60000)\n";
+
+static int cmd_watch(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"settle", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}
+    };
+    struct build_opts o;
+    int c, settle = 500;
+
+    memset(&o, 0, sizeof(o));
+    o.jobs = 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:s:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o.db = optarg;
+            break;
+        case 's':
+            if (parse_int(optarg, 0, 60000, &settle) != 0)
+                return usage_error("watch", "--settle wants 0 to 60000",
+                                   optarg);
+            break;
+        case 'h':
+            fputs(usage_watch, stdout);
+            return 0;
+        default:
+            return usage_error("watch", "bad option", argv[optind - 1]);
+        }
+    }
+    if (o.db == NULL)
+        return usage_error("watch", "--db FILE is required", NULL);
+    if (optind >= argc)
+        return usage_error("watch", "no DIR given", NULL);
+    return watch_run(&o, argv + optind, argc - optind, settle);
 }
 
 /* Prints one "by ..." block of the stats. */
@@ -300,5 +368,7 @@ int main(int argc, char **argv)
         return cmd_build(argc - 1, argv + 1);
     if (strcmp(cmd, "stats") == 0)
         return cmd_stats(argc - 1, argv + 1);
+    if (strcmp(cmd, "watch") == 0)
+        return cmd_watch(argc - 1, argv + 1);
     return usage_error(NULL, "unknown command", cmd);
 }

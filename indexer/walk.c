@@ -49,7 +49,14 @@ static int wanted_name(const char *name)
     dot = strrchr(name, '.');
     if (dot == NULL)
         return 1;
-    return strcasecmp(dot, ".txt") == 0;
+    return strcasecmp(dot, ".txt") == 0 || strcasecmp(dot, ".pdf") == 0 ||
+           strcasecmp(dot, ".csv") == 0;
+}
+
+/* 1 if NAME found in a folder is an input to index (indexer.h). */
+int walk_wanted(const char *name)
+{
+    return wanted_name(name);
 }
 
 /* Adds the resolved path of the file PATH; 0 or -1 after a message. */

@@ -6,9 +6,20 @@
 #include "imr/imr.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
+
+/* determinations.text of a packed letter: "IMRZ", the byte lengths of
+ * the text and of the record JSON (32-bit little endian), then one
+ * deflate stream of the text followed by the record: the record repeats
+ * the rationales and citations of the text, so it costs almost nothing
+ * after it. determinations.record is '' then. */
+#define PACK_MAGIC "IMRZ"
+#define PACK_HEAD 12
+#define PACK_LEVEL 1     /* fastest: the writer thread pays for it */
 
 /* Every statement the index reuses, prepared on first use. */
 enum stmt_id {
@@ -23,8 +34,9 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT INTO determinations(ext_id, case_number, format, program,"
         " source, date_assigned, date_injury, date_decision,"
         " date_ur_denial, date_received, year, age, gender, outcome,"
-        " summary, text, record) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-        " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        " summary, text, record, type, age_range, diag_category,"
+        " diag_subcategory) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+        " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     [ST_INS_ITEM] =
         "INSERT INTO items(det_id, n, treatment, decision, category,"
         " subcategory, rationale, id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
@@ -168,6 +180,106 @@ static int bind_str(sqlite3_stmt *st, int i, const char *s)
     return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
+static void put_u32(unsigned char *p, size_t v)
+{
+    p[0] = (unsigned char)(v & 0xff);
+    p[1] = (unsigned char)((v >> 8) & 0xff);
+    p[2] = (unsigned char)((v >> 16) & 0xff);
+    p[3] = (unsigned char)((v >> 24) & 0xff);
+}
+
+static size_t get_u32(const unsigned char *p)
+{
+    return (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
+           (size_t)p[3] << 24;
+}
+
+/* Packs TEXT and RECORD into a new buffer *OUT of *N bytes (free()).
+ * IMR_OK, IMR_ENOMEM, or IMR_ELIMIT for parts over 4 GB. */
+static int pack_letter(const char *text, const char *record,
+                       unsigned char **out, size_t *n)
+{
+    size_t tl = strlen(text), rl = strlen(record);
+    unsigned char *buf = NULL;
+    z_stream z;
+    int zrc;
+
+    *out = NULL;
+    *n = 0;
+    if (tl > UINT32_MAX || rl > UINT32_MAX || tl + rl > UINT32_MAX)
+        return IMR_ELIMIT;
+    memset(&z, 0, sizeof(z));
+    if (deflateInit(&z, PACK_LEVEL) != Z_OK)
+        return IMR_ENOMEM;
+    buf = malloc(PACK_HEAD + deflateBound(&z, (uLong)(tl + rl)));
+    if (buf == NULL) {
+        deflateEnd(&z);
+        return IMR_ENOMEM;
+    }
+    memcpy(buf, PACK_MAGIC, 4);
+    put_u32(buf + 4, tl);
+    put_u32(buf + 8, rl);
+    z.next_out = buf + PACK_HEAD;
+    z.avail_out = (uInt)deflateBound(&z, (uLong)(tl + rl));
+    z.next_in = (Bytef *)(uintptr_t)text;
+    z.avail_in = (uInt)tl;
+    zrc = deflate(&z, Z_NO_FLUSH);
+    if (zrc == Z_OK) {
+        z.next_in = (Bytef *)(uintptr_t)record;
+        z.avail_in = (uInt)rl;
+        zrc = deflate(&z, Z_FINISH);
+    }
+    *n = PACK_HEAD + z.total_out;
+    deflateEnd(&z);
+    if (zrc != Z_STREAM_END) {
+        free(buf);
+        *n = 0;
+        return IMR_ENOMEM;
+    }
+    *out = buf;
+    return IMR_OK;
+}
+
+/* Unpacks a determinations.text blob; see index.h. */
+int imr_index_unpack(const void *blob, size_t n, char **text,
+                     char **record)
+{
+    const unsigned char *p = blob;
+    size_t tl, rl;
+    char *buf = NULL;
+    uLongf got;
+
+    *text = NULL;
+    if (record != NULL)
+        *record = NULL;
+    if (n < PACK_HEAD || memcmp(p, PACK_MAGIC, 4) != 0)
+        return IMR_EINVAL;
+    tl = get_u32(p + 4);
+    rl = get_u32(p + 8);
+    buf = malloc(tl + rl + 2);
+    if (buf == NULL)
+        return IMR_ENOMEM;
+    got = (uLongf)(tl + rl);
+    if (uncompress((Bytef *)buf, &got, p + PACK_HEAD,
+                   (uLong)(n - PACK_HEAD)) != Z_OK || got != tl + rl) {
+        free(buf);
+        return IMR_EINVAL;
+    }
+    /* text NUL record NUL, in one allocation; the record is copied */
+    memmove(buf + tl + 1, buf + tl, rl);
+    buf[tl] = '\0';
+    buf[tl + 1 + rl] = '\0';
+    if (record != NULL) {
+        *record = strdup(buf + tl + 1);
+        if (*record == NULL) {
+            free(buf);
+            return IMR_ENOMEM;
+        }
+    }
+    *text = buf;
+    return IMR_OK;
+}
+
 /* Steps a statement that returns no row; IMR_OK or IMR_EDB. */
 static int step_done(struct imr_index *ix, sqlite3_stmt *st, char *err,
                      const char *what)
@@ -253,8 +365,39 @@ static int create_schema(struct imr_index *ix, char *err)
     return exec_sql(ix, "COMMIT", err);
 }
 
+/* Schema 1 -> 2 (DMHC columns and indexes), in one transaction. */
+static int migrate_v1(struct imr_index *ix, char *err)
+{
+    static const char sql[] =
+        "ALTER TABLE determinations ADD COLUMN type TEXT;"
+        "ALTER TABLE determinations ADD COLUMN age_range TEXT;"
+        "ALTER TABLE determinations ADD COLUMN diag_category TEXT;"
+        "ALTER TABLE determinations ADD COLUMN diag_subcategory TEXT;"
+        "CREATE INDEX det_program ON determinations(program);"
+        "CREATE INDEX det_type ON determinations(type);"
+        "CREATE INDEX det_source ON determinations(source);"
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+        "INSERT OR REPLACE INTO meta(key, value) VALUES('migrated_at',"
+        " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));";
+    long long version = 0;
+    int rc;
+
+    if ((rc = exec_sql(ix, "BEGIN IMMEDIATE", err)) != IMR_OK)
+        return rc;
+    /* Re-read under the lock: another writer may have migrated it. */
+    rc = query_int(ix, "SELECT CAST(value AS INTEGER) FROM meta"
+                   " WHERE key = 'schema_version'", &version, err);
+    if (rc == IMR_OK && version == 1)
+        rc = exec_sql(ix, sql, err);
+    if (rc != IMR_OK) {
+        sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return exec_sql(ix, "COMMIT", err);
+}
+
 /* Checks meta.schema_version; creates the schema first when the database
- * is empty and writable. */
+ * is empty and writable; migrates schema 1 when writable. */
 static int check_schema(struct imr_index *ix, char *err)
 {
     long long n, version;
@@ -285,6 +428,17 @@ static int check_schema(struct imr_index *ix, char *err)
                    " WHERE key = 'schema_version'", &version, err);
     if (rc != IMR_OK)
         return rc;
+    if (version == 1 && IMR_INDEX_SCHEMA_VERSION == 2) {
+        if (!(ix->flags & IMR_INDEX_RDWR))
+            return imr_seterr(err, IMR_ESCHEMA, "%s: index schema version"
+                              " 1, this program needs 2: run `imr-index"
+                              " build --db %s PATH...` once (it migrates"
+                              " the index in place, keeping its letters)",
+                              ix->path, ix->path);
+        if ((rc = migrate_v1(ix, err)) != IMR_OK)
+            return rc;
+        version = IMR_INDEX_SCHEMA_VERSION;
+    }
     if (version != IMR_INDEX_SCHEMA_VERSION)
         return imr_seterr(err, IMR_ESCHEMA, "%s: index schema version %lld,"
                           " this program needs %d: remove the file and run"
@@ -318,7 +472,11 @@ int imr_index_open(const char *path, int flags, struct imr_index **out,
     sqlite3_extended_result_codes(ix->db, 0);
     sqlite3_busy_timeout(ix->db, 10000);
     if (flags & IMR_INDEX_RDWR) {
-        rc = exec_sql(ix, "PRAGMA journal_mode = WAL;"
+        /* 16 KB pages (effective only for a new file, before WAL): the
+         * packed letters of a few KB share pages instead of leaving a
+         * third of each 4 KB page empty */
+        rc = exec_sql(ix, "PRAGMA page_size = 16384;"
+                      " PRAGMA journal_mode = WAL;"
                       " PRAGMA foreign_keys = ON;", err);
         if (rc != IMR_OK)
             goto fail;
@@ -481,6 +639,40 @@ int imr_index_delete(struct imr_index *ix, long long det_id, char *err)
     return step_done(ix, st, err, "delete letter");
 }
 
+/* Deletes every letter whose source is SOURCE (a DMHC CSV's rows).
+ * IMR_OK, IMR_EDB or IMR_ENOMEM. */
+int imr_index_delete_source(struct imr_index *ix, const char *source,
+                            char *err)
+{
+    sqlite3_stmt *st = NULL;
+    long long *ids = NULL, *nv;
+    size_t n = 0, cap = 0, i;
+    int rc = IMR_OK, s;
+
+    if (sqlite3_prepare_v2(ix->db, "SELECT id FROM determinations WHERE"
+                           " source = ?1", -1, &st, NULL) != SQLITE_OK)
+        return db_err(ix, err, "delete source");
+    bind_str(st, 1, source);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap * 2 + 16;
+            if ((nv = realloc(ids, cap * sizeof(*ids))) == NULL) {
+                rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+                break;
+            }
+            ids = nv;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (rc == IMR_OK && s != SQLITE_DONE)
+        rc = db_err(ix, err, "delete source");
+    sqlite3_finalize(st);
+    for (i = 0; rc == IMR_OK && i < n; i++)
+        rc = imr_index_delete(ix, ids[i], err);
+    free(ids);
+    return rc;
+}
+
 /* Lower-cases S and folds runs of white space to one space (trimmed)
  * into a new string (free()); NULL on OOM. */
 static char *norm_name(const char *s)
@@ -639,6 +831,8 @@ int imr_index_put(struct imr_index *ix, const struct imr_record *rec,
     sqlite3_stmt *st;
     json_t *js = NULL;
     char *record = NULL;
+    unsigned char *packed = NULL;
+    size_t packed_len = 0;
     long long det = 0, old = 0;
     size_t i;
     int rc, year;
@@ -660,6 +854,13 @@ int imr_index_put(struct imr_index *ix, const struct imr_record *rec,
         rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
         goto done;
     }
+    rc = pack_letter(rec->text ? rec->text : "", record, &packed,
+                     &packed_len);
+    if (rc != IMR_OK) {
+        imr_seterr(err, rc, rc == IMR_ELIMIT ? "letter too large" :
+                   "out of memory");
+        goto done;
+    }
     if ((rc = get_stmt(ix, ST_INS_DET, &st, err)) != IMR_OK)
         goto done;
     bind_str(st, 1, rec->id);
@@ -673,6 +874,8 @@ int imr_index_put(struct imr_index *ix, const struct imr_record *rec,
     bind_str(st, 9, rec->date_ur_denial);
     bind_str(st, 10, rec->date_received);
     year = date_year(rec->date_decision);
+    if (year <= 0)
+        year = rec->report_year;     /* DMHC: the Report Year */
     if (year > 0)
         sqlite3_bind_int(st, 11, year);
     if (rec->age >= 0)
@@ -680,8 +883,12 @@ int imr_index_put(struct imr_index *ix, const struct imr_record *rec,
     bind_str(st, 13, rec->gender);
     bind_str(st, 14, imr_record_outcome(rec));
     bind_str(st, 15, rec->summary);
-    bind_str(st, 16, rec->text ? rec->text : "");
-    bind_str(st, 17, record);
+    sqlite3_bind_blob(st, 16, packed, (int)packed_len, SQLITE_STATIC);
+    bind_str(st, 17, "");
+    bind_str(st, 18, rec->review_type);
+    bind_str(st, 19, rec->age_range);
+    bind_str(st, 20, rec->diag_category);
+    bind_str(st, 21, rec->diag_subcategory);
     if ((rc = step_done(ix, st, err, "insert letter")) != IMR_OK)
         goto done;
     det = sqlite3_last_insert_rowid(ix->db);
@@ -709,6 +916,7 @@ done_ok:
     if (det_id != NULL)
         *det_id = det;
 done:
+    free(packed);
     free(record);
     json_decref(js);
     return rc;
@@ -832,6 +1040,8 @@ int imr_index_file_delete(struct imr_index *ix, const char *path,
         return rc;
     if (f.status == IMR_FILE_INDEXED && f.det_id > 0)
         rc = imr_index_delete(ix, f.det_id, err);
+    if (rc == IMR_OK && f.status == IMR_FILE_INDEXED)
+        rc = imr_index_delete_source(ix, path, err);  /* CSV rows */
     imr_index_file_clear(&f);
     if (rc != IMR_OK)
         return rc;

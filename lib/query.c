@@ -82,6 +82,8 @@ static const struct field_def fields[] = {
     {"received", FK_FILTER, IMR_QF_RECEIVED},
     {"licensure", FK_FILTER, IMR_QF_LICENSURE},
     {"state", FK_FILTER, IMR_QF_LICENSURE},
+    {"program", FK_FILTER, IMR_QF_PROGRAM},
+    {"type", FK_FILTER, IMR_QF_TYPE},
 };
 
 /* Words that carry no meaning in a search over determinations. */
@@ -181,6 +183,10 @@ static int perr(struct parser *p, int rc, size_t pos, size_t len,
     char msg[IMR_ERR_LEN];
     int show = (int)(len > 40 ? 40 : len);
 
+    /* never cut a UTF-8 sequence: the message must stay valid UTF-8 */
+    while (show > 0 && (size_t)show < len &&
+           ((unsigned char)p->text[pos + (size_t)show] & 0xC0) == 0x80)
+        show--;
     snprintf(msg, sizeof(msg), fmt, arg != NULL ? arg : "");
     if (p->qe != NULL) {
         p->qe->pos = pos;
@@ -190,6 +196,44 @@ static int perr(struct parser *p, int rc, size_t pos, size_t len,
         return imr_seterr(p->err, rc, "%s at position %zu (\"%.*s\")", msg,
                           pos, show, p->text + pos);
     return imr_seterr(p->err, rc, "%s at position %zu", msg, pos);
+}
+
+/* Offset of the first byte of S that is not valid UTF-8 (overlong forms,
+ * surrogates and code points above U+10FFFF are invalid), or -1. */
+static long utf8_invalid_at(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, n, k;
+    unsigned long cp;
+
+    while (u[i] != 0) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if (u[i] >= 0xC2 && u[i] <= 0xDF) {
+            n = 1;
+            cp = u[i] & 0x1F;
+        } else if (u[i] >= 0xE0 && u[i] <= 0xEF) {
+            n = 2;
+            cp = u[i] & 0x0F;
+        } else if (u[i] >= 0xF0 && u[i] <= 0xF4) {
+            n = 3;
+            cp = u[i] & 0x07;
+        } else {
+            return (long)i;
+        }
+        for (k = 1; k <= n; k++) {
+            if ((u[i + k] & 0xC0) != 0x80)
+                return (long)i;
+            cp = cp << 6 | (u[i + k] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return (long)i;
+        i += n + 1;
+    }
+    return -1;
 }
 
 /* ---- lexer ---- */
@@ -1301,6 +1345,12 @@ static int parse_field(struct parser *p, struct imr_qnode **out)
                 rc = perr(p, IMR_EINVAL, t->pos, t->len, "gender: must "
                           "be female or male%s", NULL);
             break;
+        case IMR_QF_PROGRAM:
+            if (strcmp(v, "dwc") != 0 && strcmp(v, "dmhc") != 0)
+                rc = perr(p, IMR_EINVAL, t->pos, t->len, "program: must "
+                          "be dwc or dmhc%s", NULL);
+            nv = v;
+            break;
         case IMR_QF_BY:
             if ((nv = norm_by(v)) == NULL)
                 rc = perr(p, IMR_EINVAL, t->pos, t->len, "by: must be "
@@ -1672,6 +1722,7 @@ int imr_query_parse(const char *text, struct imr_query **out,
     struct parser p;
     struct imr_query *q = NULL;
     size_t i, len;
+    long bad;
     int rc;
 
     *out = NULL;
@@ -1685,6 +1736,9 @@ int imr_query_parse(const char *text, struct imr_query **out,
     if (len > IMR_QUERY_MAX_LEN)
         return perr(&p, IMR_ELIMIT, IMR_QUERY_MAX_LEN, 0, "query too long "
                     "(more than 4096 bytes)%s", NULL);
+    if ((bad = utf8_invalid_at(text)) >= 0)
+        return perr(&p, IMR_EINVAL, (size_t)bad, 0, "the query is not "
+                    "valid UTF-8%s", NULL);
     q = calloc(1, sizeof(*q));
     if (q == NULL || (q->text = strdup(text)) == NULL) {
         rc = IMR_ENOMEM;
@@ -1869,7 +1923,8 @@ static const char *field_label(enum imr_qfield f)
     static const char *const names[] = {
         "decision", "outcome", "citation", "case", "year", "date",
         "injured", "received", "specialty", "age", "gender", "by",
-        "category", "subcategory", "diagnosis", "licensure"
+        "category", "subcategory", "diagnosis", "licensure", "program",
+        "type"
     };
 
     return (size_t)f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
@@ -1939,6 +1994,7 @@ static void describe_filter(struct imr_buf *b, const struct imr_qfilter *f)
     case IMR_QF_CASE:
     case IMR_QF_GENDER:
     case IMR_QF_BY:
+    case IMR_QF_PROGRAM:
         imr_buf_addf(b, "%s = %s", field_label(f->field), f->value);
         break;
     default:

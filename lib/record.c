@@ -90,6 +90,10 @@ void imr_record_free(struct imr_record *rec)
     free(rec->date_ur_denial);
     free(rec->date_received);
     free(rec->gender);
+    free(rec->review_type);
+    free(rec->age_range);
+    free(rec->diag_category);
+    free(rec->diag_subcategory);
     imr_strv_free(rec->diagnoses, rec->n_diagnoses);
     imr_strv_free(rec->specialties, rec->n_specialties);
     imr_strv_free(rec->licensure, rec->n_licensure);
@@ -287,6 +291,28 @@ static json_t *item_json(const struct imr_item *it)
     return o;
 }
 
+/* Adds the DMHC fields to O, only those that are set (DWC letters'
+ * JSON is unchanged). Returns nonzero on OOM. */
+static int dmhc_json(json_t *o, const struct imr_record *rec)
+{
+    int bad = 0;
+
+    if (rec->review_type != NULL)
+        bad |= set_str(o, "type", rec->review_type);
+    if (rec->age_range != NULL)
+        bad |= json_object_set_new(json_object_get(o, "patient"),
+                                   "age_range",
+                                   json_string(rec->age_range));
+    if (rec->report_year > 0)
+        bad |= json_object_set_new(o, "report_year",
+                                   json_integer(rec->report_year));
+    if (rec->diag_category != NULL)
+        bad |= set_str(o, "diagnosis_category", rec->diag_category);
+    if (rec->diag_subcategory != NULL)
+        bad |= set_str(o, "diagnosis_subcategory", rec->diag_subcategory);
+    return bad;
+}
+
 json_t *imr_record_to_json(const struct imr_record *rec, int with_text)
 {
     json_t *o = json_object(), *items = json_array();
@@ -319,6 +345,7 @@ json_t *imr_record_to_json(const struct imr_record *rec, int with_text)
         bad |= json_object_set(o, "items", items);
         bad |= json_object_set_new(o, "warnings",
                    strv_json(rec->warnings, rec->n_warnings));
+        bad |= dmhc_json(o, rec);
         if (with_text) {
             bad |= set_str(o, "summary", rec->summary);
             bad |= set_str(o, "text", rec->text);
@@ -466,6 +493,11 @@ int imr_record_from_json(const json_t *obj, struct imr_record **out,
         (rc = get_str(obj, "source", &rec->source, err)) ||
         (rc = get_str(obj, "summary", &rec->summary, err)) ||
         (rc = get_str(obj, "text", &rec->text, err)) ||
+        (rc = get_str(obj, "type", &rec->review_type, err)) ||
+        (rc = get_str(obj, "diagnosis_category", &rec->diag_category,
+                      err)) ||
+        (rc = get_str(obj, "diagnosis_subcategory",
+                      &rec->diag_subcategory, err)) ||
         (rc = get_strv(obj, "diagnoses", &rec->diagnoses,
                        &rec->n_diagnoses, err)) ||
         (rc = get_strv(obj, "warnings", &rec->warnings,
@@ -482,7 +514,8 @@ int imr_record_from_json(const json_t *obj, struct imr_record **out,
         age = json_object_get(patient, "age");
         if (json_is_integer(age))
             rec->age = (int)json_integer_value(age);
-        if ((rc = get_str(patient, "gender", &rec->gender, err)))
+        if ((rc = get_str(patient, "gender", &rec->gender, err)) ||
+            (rc = get_str(patient, "age_range", &rec->age_range, err)))
             goto fail;
     }
     if (json_is_object(reviewer) &&
@@ -491,6 +524,9 @@ int imr_record_from_json(const json_t *obj, struct imr_record **out,
          (rc = get_strv(reviewer, "licensure", &rec->licensure,
                         &rec->n_licensure, err))))
         goto fail;
+    if (json_is_integer(json_object_get(obj, "report_year")))
+        rec->report_year = (int)json_integer_value(
+            json_object_get(obj, "report_year"));
     items = json_object_get(obj, "items");
     if (items != NULL && !json_is_array(items)) {
         rc = imr_seterr(err, IMR_EINVAL, "\"items\" is not an array");

@@ -17,7 +17,10 @@
 #define SNIPPET_TOKENS 24
 #define PLAIN_SNIPPET 240     /* bytes of rationale shown without text */
 
-enum { ST_CITES, ST_PAGES, ST_DIAG, ST_SNIPPET, ST_COUNT };
+#define CACHE_SLOTS 128       /* results kept per handle (LRU) */
+#define CACHE_MAX_LIMIT 100   /* pages larger than this are not kept */
+
+enum { ST_CITES, ST_PAGES, ST_DIAG, ST_SNIPPET, ST_DATAVER, ST_COUNT };
 
 static const char *const static_sql[ST_COUNT] = {
     [ST_CITES] = "SELECT id, by, guideline, document, chapter, edition, "
@@ -28,6 +31,14 @@ static const char *const static_sql[ST_COUNT] = {
                 "ORDER BY rowid",
     [ST_SNIPPET] = "SELECT snippet(item_fts, -1, '[', ']', '...', 24) "
                    "FROM item_fts WHERE item_fts MATCH ?1 AND rowid = ?2",
+    [ST_DATAVER] = "PRAGMA data_version",
+};
+
+/* One cached result: the query text and options -> the JSON answer. */
+struct cache_ent {
+    char *key;
+    json_t *res;
+    unsigned long long used;         /* tick of the last use (LRU) */
 };
 
 struct imr_search {
@@ -36,6 +47,11 @@ struct imr_search {
     sqlite3_stmt *st[ST_COUNT];
     struct timespec deadline;        /* of the running query */
     int has_deadline;
+    /* results of recent queries, valid while PRAGMA data_version (which
+     * changes whenever another connection commits) stays the same */
+    struct cache_ent cache[CACHE_SLOTS];
+    unsigned long long tick;
+    long long data_version;
 };
 
 struct param {
@@ -200,6 +216,10 @@ void imr_search_close(struct imr_search *s)
 
     if (s == NULL)
         return;
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        free(s->cache[i].key);
+        json_decref(s->cache[i].res);
+    }
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     imr_index_close(s->ix);
@@ -312,6 +332,14 @@ static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
         sq_add(q, "d.gender = ?");
         sq_text(q, f->value);
         break;
+    case IMR_QF_PROGRAM:
+        sq_add(q, "d.program = ?");
+        sq_text(q, f->value);
+        break;
+    case IMR_QF_TYPE:
+        sq_add(q, "d.type LIKE ? ESCAPE '\\'");
+        sq_like(q, f->value);
+        break;
     case IMR_QF_BY:
         sq_add(q, "EXISTS (SELECT 1 FROM citations c WHERE "
                "c.item_id = i.id AND c.by = ?)");
@@ -335,15 +363,19 @@ static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
 }
 
 /* "WITH m AS MATERIALIZED (the full-text matches)": evaluated once, so
- * the planner never re-runs the MATCH per item. Ends with ", " when
- * MORE; nothing without FTS. Returns whether it wrote anything. */
-static int with_matches(struct sqlq *q, const char *fts, int more)
+ * the planner never re-runs the MATCH per item. With SCORED, m.score is
+ * the BM25 rank (about 5 us a row: only the hits query needs it; the
+ * total and the facets just count). Ends with ", " when MORE; nothing
+ * without FTS. Returns whether it wrote anything. */
+static int with_matches(struct sqlq *q, const char *fts, int scored,
+                        int more)
 {
     if (fts == NULL)
         return 0;
-    sq_add(q, "WITH m AS MATERIALIZED (SELECT rowid AS rid, bm25(item_fts,"
-           " 10.0, 4.0, 3.0, 1.0) AS score FROM item_fts WHERE item_fts "
-           "MATCH ?)");
+    sq_add(q, scored ? "WITH m AS MATERIALIZED (SELECT rowid AS rid, "
+           "bm25(item_fts, 10.0, 4.0, 3.0, 1.0) AS score FROM item_fts "
+           "WHERE item_fts MATCH ?)" : "WITH m AS MATERIALIZED (SELECT "
+           "rowid AS rid FROM item_fts WHERE item_fts MATCH ?)");
     sq_text(q, fts);
     sq_add(q, more ? ", " : " ");
     return 1;
@@ -648,7 +680,7 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
     int rc = IMR_OK, step;
 
     memset(&q, 0, sizeof(q));
-    with_matches(&q, fts, 0);
+    with_matches(&q, fts, 1, 0);
     sq_add(&q, "SELECT i.id, d.ext_id, d.case_number, i.n, i.treatment, "
            "i.decision, i.category, i.subcategory, d.date_decision, d.id, "
            "i.rationale, d.outcome, ");
@@ -725,7 +757,7 @@ done:
 
 static const char *const facet_names[] = {
     "decision", "guideline", "guideline_page", "treatment", "category",
-    "diagnosis", "year"
+    "diagnosis", "year", "program", "type"
 };
 
 /* Counts the result set into RES's "total" and, with WITH_FACETS, its
@@ -745,7 +777,7 @@ static int run_facets(struct imr_search *s, const struct imr_query *qr,
         return IMR_ENOMEM;
     for (k = 0; k < sizeof(facet_names) / sizeof(facet_names[0]); k++)
         json_object_set_new(facets, facet_names[k], json_array());
-    if (!with_matches(&q, fts, 1))
+    if (!with_matches(&q, fts, 0, 1))
         sq_add(&q, "WITH ");
     sq_add(&q, "r AS MATERIALIZED (SELECT i.id AS id, i.det_id AS det_id");
     from_where(&q, qr, fts, neg);
@@ -776,10 +808,17 @@ static int run_facets(struct imr_search *s, const struct imr_query *qr,
         " g.det_id = r.det_id GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
         " UNION ALL SELECT * FROM (SELECT 'year', d.year, count(*) FROM r"
         " JOIN determinations d ON d.id = r.det_id WHERE d.year IS NOT"
-        " NULL GROUP BY 2 ORDER BY 2 DESC LIMIT %d)",
+        " NULL GROUP BY 2 ORDER BY 2 DESC LIMIT %d)"
+        /* DWC letters and DMHC cases; the DMHC review type */
+        " UNION ALL SELECT * FROM (SELECT 'program', d.program, count(*)"
+        " FROM r JOIN determinations d ON d.id = r.det_id GROUP BY 2"
+        " ORDER BY 3 DESC)"
+        " UNION ALL SELECT * FROM (SELECT 'type', d.type, count(*) FROM r"
+        " JOIN determinations d ON d.id = r.det_id WHERE d.type IS NOT"
+        " NULL GROUP BY 2 ORDER BY 3 DESC LIMIT %d)",
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP,
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP,
-        IMR_SEARCH_FACET_TOP);
+        IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP);
     if (q.rc != IMR_OK || imr_buf_error(&q.sql) != IMR_OK) {
         rc = q.rc != IMR_OK ? q.rc : IMR_ENOMEM;
         imr_seterr(err, rc, "could not build the query");
@@ -814,12 +853,94 @@ done:
     return rc;
 }
 
+/* The cache key of QR under O: the options, then the query text (the
+ * parse is deterministic, so equal texts give equal plans). NULL when
+ * the result is not to be cached. */
+static char *cache_key(const struct imr_query *qr,
+                       const struct imr_search_opts *o)
+{
+    struct imr_buf b = IMR_BUF_INIT;
+
+    if (qr->text == NULL || o->limit > CACHE_MAX_LIMIT)
+        return NULL;
+    imr_buf_addf(&b, "%zu/%zu/%d/%d/%d/%ld\n", o->limit, o->offset,
+                 (int)o->sort, o->hits, o->facets, o->timeout_ms);
+    imr_buf_adds(&b, qr->text);
+    if (imr_buf_error(&b) != IMR_OK) {
+        imr_buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* Empties the cache when the index changed since it was filled. */
+static void cache_check(struct imr_search *s)
+{
+    sqlite3_stmt *st = s->st[ST_DATAVER];
+    long long v = -1;
+    size_t i;
+
+    sqlite3_reset(st);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (v == s->data_version && v != -1)
+        return;
+    s->data_version = v;
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        free(s->cache[i].key);
+        json_decref(s->cache[i].res);
+        s->cache[i].key = NULL;
+        s->cache[i].res = NULL;
+    }
+}
+
+/* A copy of the cached result of KEY, or NULL. */
+static json_t *cache_get(struct imr_search *s, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        if (s->cache[i].key != NULL && strcmp(s->cache[i].key, key) == 0) {
+            s->cache[i].used = ++s->tick;
+            return json_deep_copy(s->cache[i].res);
+        }
+    }
+    return NULL;
+}
+
+/* Keeps a copy of RES under KEY (taken), evicting the least recently
+ * used entry. Out of memory just leaves it uncached. */
+static void cache_put(struct imr_search *s, char *key, const json_t *res)
+{
+    json_t *copy = json_deep_copy(res);
+    size_t i, victim = 0;
+
+    if (copy == NULL) {
+        free(key);
+        return;
+    }
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        if (s->cache[i].key == NULL) {
+            victim = i;
+            break;
+        }
+        if (s->cache[i].used < s->cache[victim].used)
+            victim = i;
+    }
+    free(s->cache[victim].key);
+    json_decref(s->cache[victim].res);
+    s->cache[victim].key = key;
+    s->cache[victim].res = copy;
+    s->cache[victim].used = ++s->tick;
+}
+
 /* Runs QR: total (+ facets) and one page of hits; see search.h. */
 int imr_search_run(struct imr_search *s, const struct imr_query *qr,
                    const struct imr_search_opts *o, json_t **out,
                    char *err)
 {
-    char *fts = NULL, *neg = NULL;
+    char *fts = NULL, *neg = NULL, *key = NULL;
     json_t *res = NULL, *hits = NULL, *interp = NULL;
     int rc;
 
@@ -829,6 +950,12 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
                           IMR_SEARCH_MAX_LIMIT);
     if (o->offset > 10000000)
         return imr_seterr(err, IMR_EINVAL, "offset too large");
+    cache_check(s);
+    key = cache_key(qr, o);
+    if (key != NULL && (*out = cache_get(s, key)) != NULL) {
+        free(key);
+        return IMR_OK;
+    }
     rc = imr_query_fts(qr, &fts, &neg);
     if (rc != IMR_OK)
         return imr_seterr(err, rc, "out of memory");
@@ -876,9 +1003,15 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
             goto done;
         json_object_set(res, "hits", hits);
     }
+    /* a result cut short by the clock is not kept */
+    if (key != NULL && json_object_get(res, "facets_skipped") == NULL) {
+        cache_put(s, key, res);
+        key = NULL;
+    }
     *out = res;
     res = NULL;
 done:
+    free(key);
     s->has_deadline = 0;
     json_decref(interp);
     json_decref(hits);
@@ -899,6 +1032,7 @@ int imr_search_determination(struct imr_search *s, const char *id,
     sqlite3_stmt *st = NULL;
     json_t *rec = NULL;
     json_error_t jerr;
+    char *text = NULL, *record = NULL;
     int rc = IMR_OK, step;
 
     *out = NULL;
@@ -917,17 +1051,32 @@ int imr_search_determination(struct imr_search *s, const char *id,
         rc = db_err(s, err, "determination");
         goto done;
     }
-    rec = json_loads((const char *)sqlite3_column_text(st, 0), 0, &jerr);
+    if (sqlite3_column_type(st, 1) == SQLITE_BLOB) {
+        /* text and record packed together (imr_index_put) */
+        rc = imr_index_unpack(sqlite3_column_blob(st, 1),
+                              (size_t)sqlite3_column_bytes(st, 1), &text,
+                              &record);
+        if (rc != IMR_OK) {
+            rc = imr_seterr(err, rc == IMR_ENOMEM ? IMR_ENOMEM : IMR_EDB,
+                            "stored letter cannot be unpacked");
+            goto done;
+        }
+    }
+    rec = json_loads(record != NULL ? record : (const char *)
+                     sqlite3_column_text(st, 0), 0, &jerr);
     if (rec == NULL || !json_is_object(rec)) {
         rc = imr_seterr(err, IMR_EDB, "stored record is not JSON: %s",
                         jerr.text);
         goto done;
     }
-    json_object_set_new(rec, "text", col_json(st, 1));
+    json_object_set_new(rec, "text", text != NULL ? json_string(text) :
+                        col_json(st, 1));
     json_object_set_new(rec, "summary", col_json(st, 2));
     *out = rec;
     rec = NULL;
 done:
+    free(text);
+    free(record);
     json_decref(rec);
     sqlite3_finalize(st);
     return rc;

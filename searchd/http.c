@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +54,15 @@ static void http_reply(struct req_ctx *c, int status, json_t *j)
     }
     evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
     evhttp_add_header(h, "Cache-Control", "no-store");
+    if (buf != NULL &&
+        evbuffer_get_length(buf) > (size_t)c->w->srv->o.max_response) {
+        status = 400;
+        evbuffer_drain(buf, evbuffer_get_length(buf));
+        evbuffer_add_printf(buf, "{\"error\":{\"code\":\"response_too_"
+                            "large\",\"message\":\"the answer is larger "
+                            "than %d bytes; ask for fewer hits\"}}\n",
+                            c->w->srv->o.max_response);
+    }
     if (buf != NULL)
         bytes = evbuffer_get_length(buf);
     evhttp_send_reply(c->req, status, render_reason(status), buf);
@@ -376,6 +386,24 @@ static int conn_admit(struct req_ctx *c)
     return 0;
 }
 
+/* 1 when the request carries "Authorization: Bearer TOKEN". The
+ * comparison takes the same time wherever the first difference is. */
+static int token_ok(struct evhttp_request *req, const char *token)
+{
+    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
+                                       "Authorization");
+    size_t tl = strlen(token), hl, i;
+    unsigned char diff = 0;
+
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+        return 0;
+    h += 7;
+    hl = strlen(h);
+    for (i = 0; i < tl; i++)
+        diff |= (unsigned char)(token[i] ^ (i < hl ? h[i] : 0));
+    return diff == 0 && hl == tl;
+}
+
 /* The one callback of every request: limits, method, routing. */
 static void http_dispatch(struct evhttp_request *req, void *arg)
 {
@@ -400,6 +428,13 @@ static void http_dispatch(struct evhttp_request *req, void *arg)
                           "Connection", "close");
         http_fail(&c, 503, "too_many_connections", "the server has too "
                   "many open connections; retry later", NULL);
+        return;
+    }
+    if (c.w->srv->o.token != NULL && !token_ok(req, c.w->srv->o.token)) {
+        evhttp_add_header(evhttp_request_get_output_headers(req),
+                          "WWW-Authenticate", "Bearer");
+        http_fail(&c, 401, "unauthorized", "a valid \"Authorization: "
+                  "Bearer\" token is required", NULL);
         return;
     }
     if (uri == NULL || strlen(uri) > (size_t)c.w->srv->o.max_uri) {

@@ -8,8 +8,12 @@
 #include <errno.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <grp.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -39,6 +43,9 @@ static const struct setting settings[] = {
      "milliseconds one search may run"},
     {"max-uri", 256, 65536, 8192, offsetof(struct opts, max_uri),
      "bytes of request URI at most (longer: 414)"},
+    {"max-response", 4096, 1 << 30, 16 << 20,
+     offsetof(struct opts, max_response),
+     "bytes of one response at most (larger: 400)"},
 };
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -56,7 +63,12 @@ static void usage(FILE *f)
         "options:\n"
         "  --db FILE            the index built by imr-index (required)\n"
         "  --listen HOST:PORT   address (default 127.0.0.1:8077; port 0\n"
-        "                       picks a free port, logged at start)\n");
+        "                       picks a free port, logged at start)\n"
+        "  --token TOKEN        require \"Authorization: Bearer TOKEN\"\n"
+        "                       (also $IMR_SEARCHD_TOKEN); needed to listen\n"
+        "                       on a non-loopback address\n"
+        "  --insecure-public    allow a non-loopback address without token\n"
+        "  --user NAME          drop privileges to NAME after binding\n");
     for (i = 0; i < N_SETTINGS; i++)
         fprintf(f, "  --%-19s%s (%d..%d, default %d)\n", settings[i].name,
                 settings[i].help, settings[i].min, settings[i].max,
@@ -69,6 +81,8 @@ static void usage(FILE *f)
         "SIGHUP reopens the index (a changed file is noticed within a\n"
         "second without it).\n");
 }
+
+static int is_loopback(const char *host);
 
 static int parse_int(const char *s, int min, int max, int *out)
 {
@@ -105,8 +119,9 @@ static int parse_listen(const char *s, struct opts *o)
 
 static void parse_opts(int argc, char **argv, struct opts *o, int *check)
 {
-    enum { OPT_DB = 256, OPT_LISTEN, OPT_SETTING };
-    struct option lo[N_SETTINGS + 6];
+    enum { OPT_DB = 256, OPT_LISTEN, OPT_TOKEN, OPT_INSECURE, OPT_USER,
+           OPT_SETTING };
+    struct option lo[N_SETTINGS + 9];
     size_t i;
     int c, idx;
 
@@ -122,6 +137,10 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *check)
     }
     lo[i++] = (struct option){"db", required_argument, NULL, OPT_DB};
     lo[i++] = (struct option){"listen", required_argument, NULL, OPT_LISTEN};
+    lo[i++] = (struct option){"token", required_argument, NULL, OPT_TOKEN};
+    lo[i++] = (struct option){"insecure-public", no_argument, NULL,
+                              OPT_INSECURE};
+    lo[i++] = (struct option){"user", required_argument, NULL, OPT_USER};
     lo[i++] = (struct option){"check", no_argument, NULL, 'n'};
     lo[i++] = (struct option){"verbose", no_argument, NULL, 'v'};
     lo[i++] = (struct option){"help", no_argument, NULL, 'h'};
@@ -150,6 +169,15 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *check)
                 exit(2);
             }
             break;
+        case OPT_TOKEN:
+            o->token = optarg;
+            break;
+        case OPT_INSECURE:
+            o->insecure_public = 1;
+            break;
+        case OPT_USER:
+            o->user = optarg;
+            break;
         case 'n':
             *check = 1;
             break;
@@ -175,6 +203,70 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *check)
         usage(stderr);
         exit(2);
     }
+    if (o->token == NULL && getenv("IMR_SEARCHD_TOKEN") != NULL &&
+        *getenv("IMR_SEARCHD_TOKEN") != '\0')
+        o->token = getenv("IMR_SEARCHD_TOKEN");
+    if (o->token != NULL && strlen(o->token) < 16) {
+        fprintf(stderr, "imr-searchd: the token needs 16 characters or "
+                "more\n");
+        exit(2);
+    }
+    if (!is_loopback(o->host) && o->token == NULL && !o->insecure_public) {
+        fprintf(stderr, "imr-searchd: listening on %s (not loopback) needs "
+                "--token TOKEN, or --insecure-public to serve anyone\n",
+                o->host);
+        exit(2);
+    }
+}
+
+/* 1 when HOST names only loopback addresses (127.0.0.0/8, ::1,
+ * localhost); "" and wildcards are not loopback. */
+static int is_loopback(const char *host)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    int loop = 1;
+
+    if (host[0] == '\0')
+        return 0;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0)
+        return 1;    /* cannot resolve: open_listener fails on it anyway */
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if (ai->ai_family == AF_INET) {
+            const struct sockaddr_in *a = (const void *)ai->ai_addr;
+
+            if ((ntohl(a->sin_addr.s_addr) >> 24) != 127)
+                loop = 0;
+        } else if (ai->ai_family == AF_INET6) {
+            const struct sockaddr_in6 *a = (const void *)ai->ai_addr;
+
+            if (!IN6_IS_ADDR_LOOPBACK(&a->sin6_addr))
+                loop = 0;
+        } else {
+            loop = 0;
+        }
+    }
+    freeaddrinfo(res);
+    return loop;
+}
+
+/* Drops root privileges to USER (its groups too). Exits on failure. */
+static void drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+
+    if (pw == NULL)
+        fatalx("--user %s: no such user", user);
+    if (setgroups(0, NULL) != 0 && getuid() == 0)
+        fatalx("--user: setgroups: %s", strerror(errno));
+    if (setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+        fatalx("--user %s: cannot switch user: %s", user, strerror(errno));
+    if (pw->pw_uid != 0 && setuid(0) == 0)
+        fatalx("--user %s: privileges could be regained", user);
+    log_info("running as user %s (uid %d)", user, (int)pw->pw_uid);
 }
 
 static evutil_socket_t open_listener(struct opts *o)
@@ -278,6 +370,12 @@ int main(int argc, char **argv)
     atomic_init(&srv.requests, 0);
     srv.started = time(NULL);
     srv.fd = open_listener(&srv.o);
+    if (srv.o.user != NULL)
+        drop_privileges(srv.o.user);
+    if (srv.o.token == NULL && srv.o.insecure_public &&
+        !is_loopback(srv.o.host))
+        log_warnx("--insecure-public: anyone who reaches %s may query",
+                  srv.o.host);
     srv.w = calloc((size_t)srv.o.threads, sizeof(*srv.w));
     if (srv.w == NULL)
         fatalx("out of memory");

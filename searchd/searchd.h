@@ -23,6 +23,10 @@ struct opts {
     int query_ms;            /* time one search may take, 5000 */
     int max_uri;             /* bytes of request URI, 8192 */
     int verbose;             /* -v: debug log (query texts) */
+    int max_response;        /* bytes of one response body, 16 MB */
+    const char *token;       /* --token: bearer token required, or NULL */
+    int insecure_public;     /* --insecure-public: no token off loopback */
+    const char *user;        /* --user: drop privileges to this user */
 };
 
 /* One worker thread: its own event base, evhttp and index connection. */

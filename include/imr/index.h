@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include "imr/record.h"
 
-#define IMR_INDEX_SCHEMA_VERSION 1
+#define IMR_INDEX_SCHEMA_VERSION 2
 
 /* Flags of imr_index_open. */
 #define IMR_INDEX_RDONLY 0x0   /* read-only (SQLITE_OPEN_READONLY) */
@@ -119,6 +119,19 @@ int imr_index_put(struct imr_index *ix, const struct imr_record *rec,
  * foreign keys cascade). A missing letter is not an error. IMR_OK or
  * IMR_EDB. */
 int imr_index_delete(struct imr_index *ix, long long det_id, char *err);
+
+/* Deletes every letter whose source is SOURCE (the rows of one DMHC
+ * CSV), as imr_index_delete does. IMR_OK, IMR_EDB or IMR_ENOMEM. */
+int imr_index_delete_source(struct imr_index *ix, const char *source,
+                            char *err);
+
+/* Unpacks BLOB (N bytes), the determinations.text of a letter written by
+ * imr_index_put (compressed together with its record): the letter text
+ * in *TEXT and, when RECORD is not NULL, the record JSON in *RECORD (both
+ * free()). IMR_OK, IMR_EINVAL (not a packed letter, or corrupt),
+ * IMR_ENOMEM. */
+int imr_index_unpack(const void *blob, size_t n, char **text,
+                     char **record);
 
 /* Reads the files row of PATH into *OUT (imr_index_file_clear). Returns
  * IMR_OK, IMR_ENOTFOUND, IMR_EDB or IMR_ENOMEM. */

@@ -61,7 +61,9 @@ enum imr_qfield {
     IMR_QF_CATEGORY,       /* items.category contains value */
     IMR_QF_SUBCATEGORY,    /* items.subcategory contains value */
     IMR_QF_DIAGNOSIS,      /* a normalised diagnosis contains value */
-    IMR_QF_LICENSURE       /* reviewer licensed in value */
+    IMR_QF_LICENSURE,      /* reviewer licensed in value */
+    IMR_QF_PROGRAM,        /* determinations.program = dwc | dmhc */
+    IMR_QF_TYPE            /* DMHC review type contains value */
 };
 
 struct imr_qfilter {

@@ -72,6 +72,13 @@ struct imr_record {
     char *text;            /* the whole letter, cleaned, UTF-8 */
     char **warnings;       /* what could not be read, in words */
     size_t n_warnings;
+    /* DMHC open data (program "dmhc"); NULL / 0 for DWC letters. */
+    char *review_type;     /* "medical necessity",
+                              "experimental/investigational", "urgent care" */
+    char *age_range;       /* "41-50", "65+" */
+    int report_year;       /* the data set's Report Year, or 0 */
+    char *diag_category;   /* DMHC Diagnosis Category / Sub Category */
+    char *diag_subcategory;
 };
 
 /* Allocates an empty record (age -1, program "dwc"). NULL on OOM. */
