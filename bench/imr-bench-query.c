@@ -204,7 +204,7 @@ int main(int argc, char **argv)
     sqlite3_stmt *rst = NULL;
     char err[IMR_ERR_LEN];
     size_t nq = 0, nc = 0, i, body_bytes = 0, bodies = 0;
-    long rounds = 3, r;
+    long rounds = 3, r, timeouts = 0;
     double t_imr = 0;
     json_t *out = NULL, *classes = NULL;
     int a, m, rc = 1;
@@ -330,16 +330,26 @@ int main(int argc, char **argv)
                     struct imr_query *q = NULL;
                     struct imr_query_error qe;
                     json_t *res = NULL;
+                    int src;
 
                     if (imr_query_parse(qs[i].text, &q, &qe, err) !=
-                        IMR_OK || imr_search_run(s, q, &o, &res, err) !=
                         IMR_OK) {
+                        fprintf(stderr, "imr-bench-query: %s: %s\n",
+                                qs[i].text, err);
+                        goto done;
+                    }
+                    src = imr_search_run(s, q, &o, &res, err);
+                    if (src == IMR_ELIMIT) {
+                        /* the daemon answers 503 timeout: counted, and
+                         * its time is a sample like any other */
+                        timeouts++;
+                    } else if (src != IMR_OK) {
                         fprintf(stderr, "imr-bench-query: %s: %s\n",
                                 qs[i].text, err);
                         imr_query_free(q);
                         goto done;
                     }
-                    if (m == M_IMR && r == 0) {
+                    if (m == M_IMR && r == 0 && res != NULL) {
                         char *js = json_dumps(res, JSON_COMPACT |
                                               JSON_ENSURE_ASCII);
 
@@ -378,6 +388,7 @@ int main(int argc, char **argv)
     }
     json_object_set_new(out, "queries", json_integer((json_int_t)nq));
     json_object_set_new(out, "rounds", json_integer(rounds));
+    json_object_set_new(out, "timeouts", json_integer(timeouts));
     json_object_set_new(out, "classes", classes);
     {
         json_t *mix = json_object();

@@ -137,6 +137,7 @@ def collect(out, count):
     mix = dict(inproc.get("mix", {}), raw_cli=cli_mix, rg=rg_mix,
                xapian=g(xap, "mix", "xapian"))
     res["queries"] = {"rounds": inproc.get("rounds"),
+                      "timeouts": inproc.get("timeouts"),
                       "queries": inproc.get("queries"),
                       "qps_single_thread": inproc.get("qps_single_thread"),
                       "mean_body_bytes": inproc.get("mean_body_bytes"),
@@ -280,9 +281,10 @@ def markdown(r, png_rel):
              "it (top 10, hits + facets); first = the first pass, each "
              "query new to the handle; repeat = %s more rounds, answered "
              "from the result cache; %s queries. Single-thread QPS of the "
-             "repeated mix (with facets): %s; mean body %s bytes."
+             "repeated mix (with facets): %s; mean body %s bytes; runs "
+             "that hit the 5 s query timeout (503 in the daemon): %s."
              % (q["rounds"], q["queries"], fmt(q["qps_single_thread"]),
-                q["mean_body_bytes"]))
+                q["mean_body_bytes"], q.get("timeouts")))
     L.append("")
     h = r["http"]
     if h.get("search"):
@@ -328,14 +330,14 @@ def plot(r, png):
                 str(g(v, k, "p99") or "NaN")
                 for k in ("imr_first", "imr_hits_first", "raw",
                           "xapian"))))
-    gp = """set terminal pngcairo size 1000,480 font ",9"
+    gp = """set terminal pngcairo size 1000,480 font ",9" noenhanced
 set output '%s'
 set title 'p99 latency per query class, %d letters (ms, log scale)'
 set style data histogram
 set style histogram cluster gap 1
 set style fill solid 0.8 border -1
 set logscale y
-set yrange [0.01:*]
+set yrange [0.1:*]
 set xtics rotate by -30
 set key top left
 plot '%s' using 2:xtic(1) title col, '' using 3 title col, \

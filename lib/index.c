@@ -883,7 +883,7 @@ int imr_index_put(struct imr_index *ix, const struct imr_record *rec,
     bind_str(st, 13, rec->gender);
     bind_str(st, 14, imr_record_outcome(rec));
     bind_str(st, 15, rec->summary);
-    sqlite3_bind_blob(st, 16, packed, (int)packed_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 16, packed, (int)packed_len, SQLITE_TRANSIENT);
     bind_str(st, 17, "");
     bind_str(st, 18, rec->review_type);
     bind_str(st, 19, rec->age_range);

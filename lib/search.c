@@ -17,7 +17,8 @@
 #define SNIPPET_TOKENS 24
 #define PLAIN_SNIPPET 240     /* bytes of rationale shown without text */
 
-#define CACHE_SLOTS 128       /* results kept per handle (LRU) */
+#define CACHE_SLOTS 1024      /* results kept per handle (LRU) */
+#define CACHE_MAX_BYTES (16u << 20)  /* their compact JSON, at most */
 #define CACHE_MAX_LIMIT 100   /* pages larger than this are not kept */
 
 enum { ST_CITES, ST_PAGES, ST_DIAG, ST_SNIPPET, ST_DATAVER, ST_COUNT };
@@ -34,10 +35,12 @@ static const char *const static_sql[ST_COUNT] = {
     [ST_DATAVER] = "PRAGMA data_version",
 };
 
-/* One cached result: the query text and options -> the JSON answer. */
+/* One cached result: the query text and options -> the JSON answer,
+ * kept as compact JSON text (a quarter of the memory of the tree). */
 struct cache_ent {
     char *key;
-    json_t *res;
+    char *res;
+    size_t bytes;                    /* strlen(key) + strlen(res) */
     unsigned long long used;         /* tick of the last use (LRU) */
 };
 
@@ -50,6 +53,7 @@ struct imr_search {
     /* results of recent queries, valid while PRAGMA data_version (which
      * changes whenever another connection commits) stays the same */
     struct cache_ent cache[CACHE_SLOTS];
+    size_t cache_bytes;
     unsigned long long tick;
     long long data_version;
 };
@@ -218,7 +222,7 @@ void imr_search_close(struct imr_search *s)
         return;
     for (i = 0; i < CACHE_SLOTS; i++) {
         free(s->cache[i].key);
-        json_decref(s->cache[i].res);
+        free(s->cache[i].res);
     }
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
@@ -318,14 +322,16 @@ static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
         }
         break;
     }
+    /* letter-level lists as "d.id IN (the letters)": the set is built
+     * once and may drive the loop, where EXISTS probed it per item */
     case IMR_QF_SPECIALTY:
-        sq_add(q, "EXISTS (SELECT 1 FROM specialties s WHERE "
-               "s.det_id = d.id AND s.name LIKE ? ESCAPE '\\')");
+        sq_add(q, "d.id IN (SELECT s.det_id FROM specialties s WHERE "
+               "s.name LIKE ? ESCAPE '\\')");
         sq_like(q, f->value);
         break;
     case IMR_QF_LICENSURE:
-        sq_add(q, "EXISTS (SELECT 1 FROM licensure l WHERE "
-               "l.det_id = d.id AND l.state LIKE ? ESCAPE '\\')");
+        sq_add(q, "d.id IN (SELECT l.det_id FROM licensure l WHERE "
+               "l.state LIKE ? ESCAPE '\\')");
         sq_like(q, f->value);
         break;
     case IMR_QF_GENDER:
@@ -354,8 +360,8 @@ static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
         sq_like(q, f->value);
         break;
     case IMR_QF_DIAGNOSIS:
-        sq_add(q, "EXISTS (SELECT 1 FROM diagnoses g WHERE "
-               "g.det_id = d.id AND g.norm LIKE ? ESCAPE '\\')");
+        sq_add(q, "d.id IN (SELECT g.det_id FROM diagnoses g WHERE "
+               "g.norm LIKE ? ESCAPE '\\')");
         sq_like(q, f->value);
         break;
     }
@@ -889,10 +895,10 @@ static void cache_check(struct imr_search *s)
     s->data_version = v;
     for (i = 0; i < CACHE_SLOTS; i++) {
         free(s->cache[i].key);
-        json_decref(s->cache[i].res);
-        s->cache[i].key = NULL;
-        s->cache[i].res = NULL;
+        free(s->cache[i].res);
+        memset(&s->cache[i], 0, sizeof(s->cache[i]));
     }
+    s->cache_bytes = 0;
 }
 
 /* A copy of the cached result of KEY, or NULL. */
@@ -903,36 +909,63 @@ static json_t *cache_get(struct imr_search *s, const char *key)
     for (i = 0; i < CACHE_SLOTS; i++) {
         if (s->cache[i].key != NULL && strcmp(s->cache[i].key, key) == 0) {
             s->cache[i].used = ++s->tick;
-            return json_deep_copy(s->cache[i].res);
+            return json_loads(s->cache[i].res, 0, NULL);
         }
     }
     return NULL;
+}
+
+static void cache_drop(struct imr_search *s, size_t i)
+{
+    s->cache_bytes -= s->cache[i].bytes;
+    free(s->cache[i].key);
+    free(s->cache[i].res);
+    memset(&s->cache[i], 0, sizeof(s->cache[i]));
+}
+
+/* The least recently used entry, or CACHE_SLOTS when there is none. */
+static size_t cache_lru(const struct imr_search *s)
+{
+    size_t i, v = CACHE_SLOTS;
+
+    for (i = 0; i < CACHE_SLOTS; i++)
+        if (s->cache[i].key != NULL &&
+            (v == CACHE_SLOTS || s->cache[i].used < s->cache[v].used))
+            v = i;
+    return v;
 }
 
 /* Keeps a copy of RES under KEY (taken), evicting the least recently
  * used entry. Out of memory just leaves it uncached. */
 static void cache_put(struct imr_search *s, char *key, const json_t *res)
 {
-    json_t *copy = json_deep_copy(res);
-    size_t i, victim = 0;
+    char *text = json_dumps(res, JSON_COMPACT);
+    size_t bytes, v;
 
-    if (copy == NULL) {
+    if (text == NULL) {
         free(key);
         return;
     }
-    for (i = 0; i < CACHE_SLOTS; i++) {
-        if (s->cache[i].key == NULL) {
-            victim = i;
-            break;
-        }
-        if (s->cache[i].used < s->cache[victim].used)
-            victim = i;
+    bytes = strlen(key) + strlen(text);
+    if (bytes > CACHE_MAX_BYTES / 8) {
+        free(key);
+        free(text);
+        return;
     }
-    free(s->cache[victim].key);
-    json_decref(s->cache[victim].res);
-    s->cache[victim].key = key;
-    s->cache[victim].res = copy;
-    s->cache[victim].used = ++s->tick;
+    while (s->cache_bytes + bytes > CACHE_MAX_BYTES &&
+           (v = cache_lru(s)) < CACHE_SLOTS)
+        cache_drop(s, v);
+    for (v = 0; v < CACHE_SLOTS && s->cache[v].key != NULL; v++)
+        ;
+    if (v == CACHE_SLOTS) {
+        v = cache_lru(s);
+        cache_drop(s, v);
+    }
+    s->cache[v].key = key;
+    s->cache[v].res = text;
+    s->cache[v].bytes = bytes;
+    s->cache[v].used = ++s->tick;
+    s->cache_bytes += bytes;
 }
 
 /* Runs QR: total (+ facets) and one page of hits; see search.h. */
@@ -1003,8 +1036,9 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
             goto done;
         json_object_set(res, "hits", hits);
     }
-    /* a result cut short by the clock is not kept */
-    if (key != NULL && json_object_get(res, "facets_skipped") == NULL) {
+    /* also a result whose facets were skipped: asked again on the same
+     * index, it would spend the same time to be skipped again */
+    if (key != NULL) {
         cache_put(s, key, res);
         key = NULL;
     }

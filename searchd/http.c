@@ -90,9 +90,80 @@ static void http_fail(struct req_ctx *c, int status, const char *code,
     json_decref(e);
 }
 
+/* Index files open in this process. SQLite names the -wal and -shm files
+ * after the path, and its locks are per process: a connection to a new
+ * file renamed over the live one, opened while connections to the old
+ * file are still open here, shares (and resets) the old file's wal-index
+ * and reads pages wrongly ("database disk image is malformed"). So a
+ * connection to another file opens only once no connection to the
+ * previous one is left: the other workers are asked to drop theirs. */
+static pthread_mutex_t ix_mu = PTHREAD_MUTEX_INITIALIZER;
+static dev_t ix_dev;
+static ino_t ix_ino;
+static int ix_open;      /* connections open, all to ix_dev/ix_ino */
+
+/* Counts a connection to the file ST about to be opened; waits (up to
+ * WAIT_MS) while connections to another file are open. 0, or -1. */
+static int ix_acquire(const struct stat *st, long wait_ms)
+{
+    struct timespec pause = {0, 2000000};
+    long waited = 0;
+
+    for (;;) {
+        pthread_mutex_lock(&ix_mu);
+        if (ix_open == 0 || (ix_dev == st->st_dev && ix_ino == st->st_ino)) {
+            ix_dev = st->st_dev;
+            ix_ino = st->st_ino;
+            ix_open++;
+            pthread_mutex_unlock(&ix_mu);
+            return 0;
+        }
+        pthread_mutex_unlock(&ix_mu);
+        if (waited >= wait_ms)
+            return -1;
+        nanosleep(&pause, NULL);
+        waited += 2;
+    }
+}
+
+static void ix_release(void)
+{
+    pthread_mutex_lock(&ix_mu);
+    ix_open--;
+    pthread_mutex_unlock(&ix_mu);
+}
+
+/* Closes W's index connection (if any). */
+static void worker_drop(struct worker *w)
+{
+    if (w->ix == NULL)
+        return;
+    imr_search_close(w->ix);
+    w->ix = NULL;
+    ix_release();
+}
+
+/* Runs in a worker when another one found the index file replaced: drops
+ * the connection to the old file; the next request opens the new one. */
+static void drop_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    struct stat st;
+
+    (void)fd;
+    (void)what;
+    if (w->ix != NULL && stat(w->srv->o.db, &st) == 0 &&
+        (st.st_dev != w->dev || st.st_ino != w->ino)) {
+        worker_drop(w);
+        log_info("worker %d: index %s replaced, old file closed", w->idx,
+                 w->srv->o.db);
+    }
+}
+
 /* The worker's index, reopened when SIGHUP was received or the file
  * changed (checked at most once a second). A failed reopen keeps the old
- * connection, so no request fails because of a rebuild. */
+ * connection, so no request fails because of a rebuild; a file renamed
+ * over the old one is opened once every worker has closed the old. */
 static struct imr_search *worker_index(struct worker *w)
 {
     unsigned gen = atomic_load(&w->srv->reload_gen);
@@ -100,7 +171,7 @@ static struct imr_search *worker_index(struct worker *w)
     struct stat st;
     struct imr_search *nx = NULL;
     char err[IMR_ERR_LEN];
-    int changed;
+    int changed, had, i;
 
     if (w->ix != NULL && gen == w->gen && now == w->last_check)
         return w->ix;
@@ -116,15 +187,30 @@ static struct imr_search *worker_index(struct worker *w)
               st.st_mtim.tv_nsec != w->mtime.tv_nsec;
     if (!changed)
         return w->ix;
+    had = w->ix != NULL || gen != w->gen;
+    if (w->ix != NULL && (st.st_dev != w->dev || st.st_ino != w->ino)) {
+        log_info("worker %d: index %s replaced by another file", w->idx,
+                 w->srv->o.db);
+        worker_drop(w);
+    }
+    for (i = 0; i < w->srv->o.threads && w->srv->w != NULL; i++)
+        if (&w->srv->w[i] != w && w->srv->w[i].drop_ev != NULL)
+            event_active(w->srv->w[i].drop_ev, 0, 0);
+    if (ix_acquire(&st, (long)w->srv->o.query_ms + 1000) != 0) {
+        log_warnx("worker %d: the old index file is still in use",
+                  w->idx);
+        return w->ix;
+    }
     if (imr_search_open(w->srv->o.db, &nx, err) != IMR_OK) {
+        ix_release();
         log_warnx("worker %d: cannot open index %s: %s", w->idx,
                   w->srv->o.db, err);
         return w->ix;
     }
-    if (w->ix != NULL)
+    if (had)
         log_info("worker %d: index %s reopened%s", w->idx, w->srv->o.db,
                  gen != w->gen ? " (SIGHUP)" : " (file changed)");
-    imr_search_close(w->ix);
+    worker_drop(w);
     w->ix = nx;
     w->gen = gen;
     w->dev = st.st_dev;
@@ -503,6 +589,11 @@ int http_worker_init(struct worker *w)
     evhttp_set_max_body_size(w->http, 4096);
     evhttp_set_timeout(w->http, o->timeout_s);
     evhttp_set_gencb(w->http, http_dispatch, w);
+    w->drop_ev = event_new(w->base, -1, 0, drop_cb, w);
+    if (w->drop_ev == NULL) {
+        log_warnx("worker %d: out of memory", w->idx);
+        return -1;
+    }
     /* each evhttp closes its own descriptor of the shared socket */
     fd = dup(w->srv->fd);
     if (fd < 0) {
@@ -524,8 +615,10 @@ void http_worker_free(struct worker *w)
     if (w->http != NULL)
         evhttp_free(w->http);
     w->http = NULL;
-    imr_search_close(w->ix);
-    w->ix = NULL;
+    if (w->drop_ev != NULL)
+        event_free(w->drop_ev);
+    w->drop_ev = NULL;
+    worker_drop(w);
     free(w->conns);
     w->conns = NULL;
     w->n_conns = 0;

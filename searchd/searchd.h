@@ -45,6 +45,8 @@ struct worker {
     ino_t ino;
     struct timespec mtime;
     off_t size;
+    struct event *drop_ev;         /* asks it to close an index file
+                                      that was replaced (http.c) */
     struct evhttp_connection **conns;   /* open connections (for limit) */
     size_t n_conns, cap_conns;
 };

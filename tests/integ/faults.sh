@@ -14,6 +14,17 @@ BUILD=$1
 SRC=$2
 SHARED=$3
 . "$SRC/tests/integ/search_common.inc"
+# sanitizer builds: a daemon's report (it goes to its log) fails the test
+san_check() {
+    local l
+    for l in "$TMP"/*.log; do
+        [ -f "$l" ] || continue
+        if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$l"; then
+            grep -E 'ERROR: |SUMMARY: |runtime error:' "$l" | head -3
+            fail "sanitizer report in $(basename "$l")"
+        fi
+    done
+}
 [ -x "$GEN" ] || skip "imr-corpus is not built ($GEN)"
 command -v sqlite3 >/dev/null || skip "the sqlite3 command is absent"
 command -v python3 >/dev/null || skip "python3 is absent"
@@ -45,11 +56,12 @@ for run in $(seq "$RUNS"); do
     db=$TMP/k.db
     rm -f "$db" "$db-wal" "$db-shm"
     cp "$OLD" "$db"
-    delay=$((RANDOM % (t_ms + 200)))
+    # up to twice the build time: some kills land after the commit
+    delay=$((RANDOM % (2 * t_ms + 200)))
     "$IDX" build --db "$db" --jobs 2 "$TMP/old" "$TMP/new" >/dev/null 2>&1 &
     bp=$!
     PIDS+=("$bp")
-    sleep "$(printf '0.%03d' "$delay")" 2>/dev/null || sleep 1
+    sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
     kill -9 "$bp" 2>/dev/null
     wait "$bp" 2>/dev/null
     # the daemon's read-only open comes first (it must recover the WAL)
@@ -219,5 +231,6 @@ kill -TERM "$DPID"; wait "$DPID" 2>/dev/null
 echo "FIGURE: corrupt | random bytes: 503, --check exit 1; truncated index: $code"
 pass "missing/corrupt index: 503 index_unavailable, --check exits non-zero"
 
+san_check
 [ $FAILS -eq 0 ] || { echo "$FAILS failures"; exit 1; }
 echo "all fault checks passed"

@@ -11,6 +11,17 @@ BUILD=$1
 SRC=$2
 SHARED=$3
 . "$SRC/tests/integ/search_common.inc"
+# sanitizer builds: a daemon's report (it goes to its log) fails the test
+san_check() {
+    local l
+    for l in "$TMP"/*.log; do
+        [ -f "$l" ] || continue
+        if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$l"; then
+            grep -E 'ERROR: |SUMMARY: |runtime error:' "$l" | head -3
+            fail "sanitizer report in $(basename "$l")"
+        fi
+    done
+}
 command -v wrk >/dev/null || skip "wrk (Debian package wrk) is absent"
 [ -x "$GEN" ] || skip "imr-corpus is not built ($GEN)"
 SECS=${IMR_LOAD_SECS:-5}
@@ -47,6 +58,8 @@ for c in 64 256; do
 done
 kill -0 "$DPID" || die "the daemon died under load"
 grep -q ' 500 ' "$TMP/d.log" && fail "a 500 in the access log"
+kill -TERM "$DPID"; wait "$DPID" 2>/dev/null
+san_check
 [ $FAILS -eq 0 ] && pass "load at 64 and 256 clients: no error"
 [ $FAILS -eq 0 ] || { echo "$FAILS failures"; exit 1; }
 echo "all load checks passed"

@@ -12,6 +12,17 @@ BUILD=$1
 SRC=$2
 SHARED=$3
 . "$SRC/tests/integ/search_common.inc"
+# sanitizer builds: a daemon's report (it goes to its log) fails the test
+san_check() {
+    local l
+    for l in "$TMP"/*.log; do
+        [ -f "$l" ] || continue
+        if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$l"; then
+            grep -E 'ERROR: |SUMMARY: |runtime error:' "$l" | head -3
+            fail "sanitizer report in $(basename "$l")"
+        fi
+    done
+}
 command -v sqlite3 >/dev/null || skip "the sqlite3 command is absent"
 
 mkdir -p "$TMP/c"
@@ -170,5 +181,6 @@ grep -q ' 500 ' "$TMP/d4.log" && fail "a 500 in the access log"
 echo "FIGURE: security | injection probes | $checked (27 fields x 7 payloads x 2 forms + free text) | none widened a result, no 500"
 pass "$checked SQL/FTS5 probes over every field: data, never syntax"
 
+san_check
 [ $FAILS -eq 0 ] || { echo "$FAILS failures"; exit 1; }
 echo "all security checks passed"
