@@ -145,7 +145,10 @@ static char *iso_date(int z, char *buf)
     int y, m, d;
 
     civil_from_days(z, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+    /* The modulos only bound the widths for the compiler; generated
+     * dates are always in 1950..2030. */
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
+             (unsigned)m % 100u, (unsigned)d % 100u);
     return buf;
 }
 
@@ -155,7 +158,8 @@ static char *us_date(int z, char *buf)
     int y, m, d;
 
     civil_from_days(z, &y, &m, &d);
-    snprintf(buf, 11, "%02d/%02d/%04d", m, d, y);
+    snprintf(buf, 11, "%02u/%02u/%04u", (unsigned)m % 100u,
+             (unsigned)d % 100u, (unsigned)y % 10000u);
     return buf;
 }
 

@@ -172,7 +172,9 @@ static int add_tree(struct watcher *w, const char *dir, int depth,
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+            (int)sizeof(path))
+            continue;   /* a path longer than PATH_MAX cannot be opened */
         if (lstat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode)) {

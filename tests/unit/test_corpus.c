@@ -129,8 +129,10 @@ static void compare_letter(const char *rel, void *arg)
     struct pair *p = arg;
     char x[4096], y[4096];
 
-    snprintf(x, sizeof(x), "%s/%s", p->a, rel);
-    snprintf(y, sizeof(y), "%s/%s", p->b, rel);
+    assert_true(snprintf(x, sizeof(x), "%s/%s", p->a, rel) <
+                (int)sizeof(x));
+    assert_true(snprintf(y, sizeof(y), "%s/%s", p->b, rel) <
+                (int)sizeof(y));
     if (!same_file(x, y))
         p->differ++;
 }
