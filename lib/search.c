@@ -24,14 +24,21 @@
 enum { ST_CITES, ST_PAGES, ST_DIAG, ST_SNIPPET, ST_DATAVER, ST_COUNT };
 
 static const char *const static_sql[ST_COUNT] = {
-    [ST_CITES] = "SELECT id, by, guideline, document, chapter, edition, "
-                 "text FROM citations WHERE item_id = ?1 ORDER BY id",
-    [ST_PAGES] = "SELECT page_from, page_to FROM citation_pages "
-                 "WHERE citation_id = ?1 ORDER BY rowid",
-    [ST_DIAG] = "SELECT name FROM diagnoses WHERE det_id = ?1 "
-                "ORDER BY rowid",
-    [ST_SNIPPET] = "SELECT snippet(item_fts, -1, '[', ']', '...', 24) "
-                   "FROM item_fts WHERE item_fts MATCH ?1 AND rowid = ?2",
+    /* a whole page of hits at a time: ?1 is the JSON array of its item
+     * (or letter) ids */
+    [ST_CITES] = "SELECT item_id, id, by, guideline, document, chapter, "
+                 "edition, text FROM citations WHERE item_id IN (SELECT "
+                 "value FROM json_each(?1)) ORDER BY item_id, id",
+    [ST_PAGES] = "SELECT citation_id, page_from, page_to FROM "
+                 "citation_pages WHERE item_id IN (SELECT value FROM "
+                 "json_each(?1)) ORDER BY citation_id, rowid",
+    [ST_DIAG] = "SELECT det_id, name FROM diagnoses WHERE det_id IN "
+                "(SELECT value FROM json_each(?1)) ORDER BY det_id, rowid",
+    /* the rowids drive the loop: one lookup per hit, not a scan of
+     * every match */
+    [ST_SNIPPET] = "SELECT item_fts.rowid, snippet(item_fts, -1, '[', ']', "
+                   "'...', 24) FROM json_each(?2) j CROSS JOIN item_fts "
+                   "ON item_fts.rowid = j.value WHERE item_fts MATCH ?1",
     [ST_DATAVER] = "PRAGMA data_version",
 };
 
@@ -246,8 +253,12 @@ static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
         sq_text(q, f->value);
         break;
     case IMR_QF_CITE:
-        sq_add(q, "EXISTS (SELECT 1 FROM citations c WHERE "
-               "c.item_id = i.id");
+        /* the items citing so, as one set (the pages joined in): built
+         * once, where a correlated EXISTS probed citations per item */
+        sq_add(q, "i.id IN (SELECT c.item_id FROM citations c");
+        if (f->n_pages > 0)
+            sq_add(q, " JOIN citation_pages cp ON cp.citation_id = c.id");
+        sq_add(q, " WHERE 1");
         if (f->guideline != NULL) {
             /* the MTUS body-part chapters are ACOEM chapters (see
              * lib/cite.c): ACOEM also finds "MTUS Low Back Complaints" */
@@ -274,8 +285,7 @@ static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
             sq_like(q, f->chapter);
         }
         if (f->n_pages > 0) {
-            sq_add(q, " AND EXISTS (SELECT 1 FROM citation_pages cp "
-                   "WHERE cp.citation_id = c.id AND (");
+            sq_add(q, " AND (");
             for (k = 0; k < f->n_pages; k++) {
                 if (k > 0)
                     sq_add(q, " OR ");
@@ -285,7 +295,7 @@ static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
                 sq_int(q, f->pages[k].to);
                 sq_int(q, f->pages[k].from);
             }
-            sq_add(q, "))");
+            sq_add(q, ")");
         }
         sq_add(q, ")");
         break;
@@ -347,8 +357,8 @@ static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
         sq_like(q, f->value);
         break;
     case IMR_QF_BY:
-        sq_add(q, "EXISTS (SELECT 1 FROM citations c WHERE "
-               "c.item_id = i.id AND c.by = ?)");
+        sq_add(q, "i.id IN (SELECT c.item_id FROM citations c WHERE "
+               "c.by = ?)");
         sq_text(q, f->value);
         break;
     case IMR_QF_CATEGORY:
@@ -431,81 +441,167 @@ static json_t *col_json(sqlite3_stmt *st, int col)
     return json_string((const char *)sqlite3_column_text(st, col));
 }
 
-/* The citations of item ITEM_ID as a JSON array. */
-static int item_citations(struct imr_search *s, long long item_id,
-                          json_t **out, char *err)
+/* One hit of the page being built: the ids its details are fetched by
+ * and its JSON object (held by the hits array). */
+struct page_hit {
+    long long item_id, det_id;
+    json_t *hit;
+};
+
+/* A citation of the page by id, to put its cited pages in. */
+struct page_cite {
+    long long id;
+    json_t *pages;
+};
+
+static int cmp_cite(const void *a, const void *b)
 {
-    sqlite3_stmt *c = s->st[ST_CITES], *pg = s->st[ST_PAGES];
-    json_t *arr = json_array();
-    int rc = IMR_OK, step;
+    long long x = ((const struct page_cite *)a)->id;
+    long long y = ((const struct page_cite *)b)->id;
 
-    *out = NULL;
-    if (arr == NULL)
-        return IMR_ENOMEM;
-    sqlite3_reset(c);
-    sqlite3_bind_int64(c, 1, item_id);
-    while ((step = sqlite3_step(c)) == SQLITE_ROW) {
-        json_t *o, *pages = json_array();
-        int ps;
+    return (x > y) - (x < y);
+}
 
-        if (pages == NULL) {
-            rc = IMR_ENOMEM;
-            goto done;
-        }
-        sqlite3_reset(pg);
-        sqlite3_bind_int64(pg, 1, sqlite3_column_int64(c, 0));
-        while ((ps = sqlite3_step(pg)) == SQLITE_ROW)
-            json_array_append_new(pages, json_pack("[I,I]",
-                                  (json_int_t)sqlite3_column_int64(pg, 0),
-                                  (json_int_t)sqlite3_column_int64(pg, 1)));
-        if (ps != SQLITE_DONE) {
-            json_decref(pages);
-            rc = db_err(s, err, "citation pages");
-            goto done;
-        }
-        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                      "by", col_json(c, 1), "guideline", col_json(c, 2),
-                      "document", col_json(c, 3), "chapter",
-                      col_json(c, 4), "edition", col_json(c, 5),
-                      "pages", pages, "text", col_json(c, 6));
-        if (o == NULL || json_array_append_new(arr, o) != 0) {
-            rc = IMR_ENOMEM;
-            goto done;
-        }
+/* Resets ST and binds the page's item ids (or with DET its letter ids)
+ * as the JSON array ?N, for "IN (SELECT value FROM json_each(?N))". */
+static int bind_ids(sqlite3_stmt *st, int n, const struct page_hit *ph,
+                    size_t nh, int det)
+{
+    struct imr_buf b = IMR_BUF_INIT;
+    size_t i;
+    int rc;
+
+    sqlite3_reset(st);
+    imr_buf_addc(&b, '[');
+    for (i = 0; i < nh; i++)
+        imr_buf_addf(&b, "%s%lld", i > 0 ? "," : "",
+                     det ? ph[i].det_id : ph[i].item_id);
+    imr_buf_addc(&b, ']');
+    if (imr_buf_error(&b) != IMR_OK) {
+        imr_buf_free(&b);
+        return SQLITE_NOMEM;
     }
-    if (step != SQLITE_DONE)
-        rc = db_err(s, err, "citations");
-done:
-    sqlite3_reset(c);
-    sqlite3_reset(pg);
-    if (rc != IMR_OK)
-        json_decref(arr);
-    else
-        *out = arr;
+    rc = sqlite3_bind_text(st, n, b.p, -1, SQLITE_TRANSIENT);
+    imr_buf_free(&b);
     return rc;
 }
 
-static int det_diagnoses(struct imr_search *s, long long det_id,
-                         json_t **out, char *err)
+/* The hit of item ITEM on the page, or NULL. */
+static json_t *page_find(const struct page_hit *ph, size_t nh,
+                         long long item)
+{
+    size_t k;
+
+    for (k = 0; k < nh; k++)
+        if (ph[k].item_id == item)
+            return ph[k].hit;
+    return NULL;
+}
+
+/* Fills the "citations" of every hit of the page: two statements for
+ * the whole page (the citations, then their cited pages). */
+static int page_citations(struct imr_search *s, const struct page_hit *ph,
+                          size_t nh, char *err)
+{
+    sqlite3_stmt *c = s->st[ST_CITES], *pg = s->st[ST_PAGES];
+    struct page_cite *pc = NULL, key, *f;
+    size_t npc = 0, cap = 0;
+    int rc = IMR_OK, step = SQLITE_DONE;
+
+    if (bind_ids(c, 1, ph, nh, 0) != SQLITE_OK) {
+        rc = db_err(s, err, "citations");
+        goto done;
+    }
+    while ((step = sqlite3_step(c)) == SQLITE_ROW) {
+        json_t *hit = page_find(ph, nh, sqlite3_column_int64(c, 0));
+        json_t *o, *pages = json_array();
+
+        if (pages == NULL)
+            goto oom;
+        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                      "by", col_json(c, 2), "guideline", col_json(c, 3),
+                      "document", col_json(c, 4), "chapter",
+                      col_json(c, 5), "edition", col_json(c, 6),
+                      "pages", pages, "text", col_json(c, 7));
+        if (o == NULL)
+            goto oom;
+        if (hit == NULL) {
+            json_decref(o);
+            continue;
+        }
+        if (json_array_append_new(json_object_get(hit, "citations"), o))
+            goto oom;
+        if (npc == cap) {
+            size_t ncap = cap ? cap * 2 : 32;
+            struct page_cite *p = realloc(pc, ncap * sizeof(*p));
+
+            if (p == NULL)
+                goto oom;
+            pc = p;
+            cap = ncap;
+        }
+        pc[npc].id = sqlite3_column_int64(c, 1);
+        pc[npc++].pages = pages;      /* held by the hit */
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_err(s, err, "citations");
+        goto done;
+    }
+    if (npc == 0)
+        goto done;
+    qsort(pc, npc, sizeof(*pc), cmp_cite);
+    if (bind_ids(pg, 1, ph, nh, 0) != SQLITE_OK) {
+        rc = db_err(s, err, "citation pages");
+        goto done;
+    }
+    while ((step = sqlite3_step(pg)) == SQLITE_ROW) {
+        key.id = sqlite3_column_int64(pg, 0);
+        f = bsearch(&key, pc, npc, sizeof(*pc), cmp_cite);
+        if (f != NULL &&
+            json_array_append_new(f->pages, json_pack("[I,I]",
+                (json_int_t)sqlite3_column_int64(pg, 1),
+                (json_int_t)sqlite3_column_int64(pg, 2))) != 0)
+            goto oom;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_err(s, err, "citation pages");
+    goto done;
+oom:
+    rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+done:
+    sqlite3_reset(c);
+    sqlite3_reset(pg);
+    free(pc);
+    return rc;
+}
+
+/* Fills the "diagnoses" of every hit of the page in one statement. */
+static int page_diagnoses(struct imr_search *s, const struct page_hit *ph,
+                          size_t nh, char *err)
 {
     sqlite3_stmt *st = s->st[ST_DIAG];
-    json_t *arr = json_array();
-    int step;
+    int rc = IMR_OK, step;
+    size_t k;
 
-    *out = NULL;
-    if (arr == NULL)
-        return IMR_ENOMEM;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, det_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(arr, col_json(st, 0));
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) {
-        json_decref(arr);
+    if (bind_ids(st, 1, ph, nh, 1) != SQLITE_OK)
         return db_err(s, err, "diagnoses");
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        long long det = sqlite3_column_int64(st, 0);
+
+        /* several items of one letter share its diagnoses */
+        for (k = 0; k < nh; k++)
+            if (ph[k].det_id == det &&
+                json_array_append_new(json_object_get(ph[k].hit,
+                                      "diagnoses"), col_json(st, 1))) {
+                rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+                goto done;
+            }
     }
-    *out = arr;
-    return IMR_OK;
+    if (step != SQLITE_DONE)
+        rc = db_err(s, err, "diagnoses");
+done:
+    sqlite3_reset(st);
+    return rc;
 }
 
 /* A plain snippet: the start of TEXT cut at a UTF-8 boundary. */
@@ -533,34 +629,37 @@ static json_t *plain_snippet(const char *text)
     return j;
 }
 
-static int item_snippet(struct imr_search *s, const char *fts,
-                        long long item_id, const char *rationale,
-                        json_t **out, char *err)
+/* Replaces the plain snippets of the page by the highlighted FTS5
+ * snippets of FTS, in one statement (an item the MATCH does not reach
+ * keeps its plain snippet). */
+static int page_snippets(struct imr_search *s, const char *fts,
+                         const struct page_hit *ph, size_t nh, char *err)
 {
     sqlite3_stmt *st = s->st[ST_SNIPPET];
-    int step;
+    int rc = IMR_OK, step;
 
-    *out = NULL;
-    if (fts == NULL) {
-        *out = plain_snippet(rationale);
-        return *out != NULL ? IMR_OK : IMR_ENOMEM;
+    if (fts == NULL)
+        return IMR_OK;
+    if (bind_ids(st, 2, ph, nh, 0) != SQLITE_OK ||
+        sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC) != SQLITE_OK) {
+        rc = db_err(s, err, "snippet");
+        goto done;
     }
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, item_id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *out = col_json(st, 0);
-    else if (step == SQLITE_DONE)
-        *out = plain_snippet(rationale);
-    else {
-        int rc = db_err(s, err, "snippet");
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *hit = page_find(ph, nh, sqlite3_column_int64(st, 0));
 
-        sqlite3_reset(st);
-        return rc;
+        if (hit != NULL &&
+            json_object_set_new(hit, "snippet", col_json(st, 1)) != 0) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
     }
+    if (step != SQLITE_DONE)
+        rc = db_err(s, err, "snippet");
+done:
     sqlite3_reset(st);
-    return *out != NULL ? IMR_OK : IMR_ENOMEM;
+    sqlite3_clear_bindings(st);
+    return rc;
 }
 
 /* Does the hit's citation C (JSON) satisfy the citation filter F? */
@@ -676,6 +775,10 @@ static json_t *hit_why(const struct imr_query *qr, const json_t *interp,
     return why;
 }
 
+/* The page of hits of QR into HITS: one statement ranks and pages (for
+ * plain full text, only the matches scoring at least the page's last
+ * one are joined and sorted), then a constant number of statements
+ * fetch the citations, diagnoses and snippets of the whole page. */
 static int run_hits(struct imr_search *s, const struct imr_query *qr,
                     const struct imr_search_opts *o, const char *fts,
                     const char *neg, const json_t *interp, json_t *hits,
@@ -683,16 +786,32 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
 {
     struct sqlq q;
     sqlite3_stmt *st = NULL;
-    int rc = IMR_OK, step;
+    struct page_hit *ph = NULL;
+    size_t nh = 0, k;
+    int rc = IMR_OK, step = SQLITE_DONE, relevance, bounded;
 
     memset(&q, 0, sizeof(q));
-    with_matches(&q, fts, 1, 0);
+    relevance = o->sort != IMR_SORT_DATE && fts != NULL;
+    /* without filters every match is a hit: rank by BM25 alone first */
+    bounded = relevance && neg == NULL && qr->n_filters == 0 &&
+              o->limit > 0;
+    with_matches(&q, fts, 1, bounded);
+    if (bounded) {
+        /* the score of the page's last hit: no better-ranked hit can
+         * score worse (ties on it are all kept and ordered below) */
+        sq_add(&q, "t AS (SELECT score FROM m ORDER BY score LIMIT 1 "
+               "OFFSET ?) ");
+        sq_int(&q, (long long)(o->offset + o->limit - 1));
+    }
     sq_add(&q, "SELECT i.id, d.ext_id, d.case_number, i.n, i.treatment, "
            "i.decision, i.category, i.subcategory, d.date_decision, d.id, "
            "i.rationale, d.outcome, ");
     sq_add(&q, fts != NULL ? "m.score" : "NULL");
     from_where(&q, qr, fts, neg);
-    if (o->sort == IMR_SORT_DATE || fts == NULL)
+    if (bounded)
+        sq_add(&q, " AND (NOT EXISTS (SELECT 1 FROM t) OR m.score <= "
+               "(SELECT score FROM t))");
+    if (!relevance)
         sq_add(&q, " ORDER BY d.date_decision IS NULL, d.date_decision "
                "DESC, i.id");
     else
@@ -710,21 +829,17 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
         rc = db_err(s, err, "search");
         goto done;
     }
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        long long item_id = sqlite3_column_int64(st, 0);
-        json_t *hit, *cites = NULL, *diags = NULL, *snip = NULL, *score;
+    ph = calloc(o->limit > 0 ? o->limit : 1, sizeof(*ph));
+    if (ph == NULL) {
+        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+        goto done;
+    }
+    while (nh < o->limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *hit, *snip, *score;
 
-        rc = item_citations(s, item_id, &cites, err);
-        if (rc == IMR_OK)
-            rc = det_diagnoses(s, sqlite3_column_int64(st, 9), &diags, err);
-        if (rc == IMR_OK)
-            rc = item_snippet(s, fts, item_id, (const char *)
-                              sqlite3_column_text(st, 10), &snip, err);
-        if (rc != IMR_OK) {
-            json_decref(cites);
-            json_decref(diags);
-            goto done;
-        }
+        /* details come below for the whole page; the snippet starts as
+         * the plain one (kept without full text) */
+        snip = plain_snippet((const char *)sqlite3_column_text(st, 10));
         score = sqlite3_column_type(st, 12) == SQLITE_NULL ? json_null() :
                 json_real(-sqlite3_column_double(st, 12));
         hit = json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, "
@@ -736,26 +851,41 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
                         "decision", col_json(st, 5),
                         "category", col_json(st, 6),
                         "subcategory", col_json(st, 7),
-                        "citations", cites,
-                        "diagnoses", diags,
+                        "citations", json_array(),
+                        "diagnoses", json_array(),
                         "decision_date", col_json(st, 8),
                         "outcome", col_json(st, 11),
                         "score", score,
                         "snippet", snip);
-        if (hit != NULL)
-            json_object_set_new(hit, "why", hit_why(qr, interp, cites,
-                                                    snip));
-        if (hit == NULL || json_object_get(hit, "why") == NULL ||
-            json_array_append(hits, hit) != 0) {
-            json_decref(hit);
+        if (hit == NULL || json_array_append_new(hits, hit) != 0) {
             rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
             goto done;
         }
-        json_decref(hit);
+        ph[nh].item_id = sqlite3_column_int64(st, 0);
+        ph[nh].det_id = sqlite3_column_int64(st, 9);
+        ph[nh++].hit = hit;
     }
-    if (step != SQLITE_DONE)
+    if (nh < o->limit && step != SQLITE_DONE) {
         rc = db_err(s, err, "search");
+        goto done;
+    }
+    if (nh == 0)
+        goto done;
+    rc = page_citations(s, ph, nh, err);
+    if (rc == IMR_OK)
+        rc = page_diagnoses(s, ph, nh, err);
+    if (rc == IMR_OK)
+        rc = page_snippets(s, fts, ph, nh, err);
+    for (k = 0; k < nh && rc == IMR_OK; k++) {
+        json_t *why = hit_why(qr, interp, json_object_get(ph[k].hit,
+                              "citations"), json_object_get(ph[k].hit,
+                              "snippet"));
+
+        if (why == NULL || json_object_set_new(ph[k].hit, "why", why))
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+    }
 done:
+    free(ph);
     sqlite3_finalize(st);
     sq_free(&q);
     return rc;
@@ -783,16 +913,28 @@ static int run_facets(struct imr_search *s, const struct imr_query *qr,
         return IMR_ENOMEM;
     for (k = 0; k < sizeof(facet_names) / sizeof(facet_names[0]); k++)
         json_object_set_new(facets, facet_names[k], json_array());
-    if (!with_matches(&q, fts, 0, 1))
-        sq_add(&q, "WITH ");
-    sq_add(&q, "r AS MATERIALIZED (SELECT i.id AS id, i.det_id AS det_id");
-    from_where(&q, qr, fts, neg);
-    sq_add(&q, ") SELECT 'total', NULL, count(*) FROM r");
+    if (!with_facets && fts != NULL && neg == NULL && qr->n_filters == 0) {
+        /* every match is a hit: the total is FTS5's own count */
+        sq_add(&q, "SELECT 'total', NULL, count(*) FROM item_fts WHERE "
+               "item_fts MATCH ?");
+        sq_text(&q, fts);
+    } else {
+        if (!with_matches(&q, fts, 0, 1))
+            sq_add(&q, "WITH ");
+        /* the result set once, with the columns the facets group by: no
+         * facet joins items or determinations again */
+        sq_add(&q, with_facets ? "r AS MATERIALIZED (SELECT i.id AS id, "
+               "i.det_id AS det_id, i.decision AS decision, i.treatment AS "
+               "treatment, i.category AS category, i.subcategory AS "
+               "subcategory, d.year AS year, d.program AS program, d.type "
+               "AS type" : "r AS MATERIALIZED (SELECT i.id AS id");
+        from_where(&q, qr, fts, neg);
+        sq_add(&q, ") SELECT 'total', NULL, count(*) FROM r");
+    }
     if (with_facets)
         imr_buf_addf(&q.sql,
-        " UNION ALL SELECT * FROM (SELECT 'decision', i.decision, count(*)"
-        " FROM r JOIN items i ON i.id = r.id GROUP BY 2 ORDER BY 3 DESC"
-        " LIMIT %d)"
+        " UNION ALL SELECT * FROM (SELECT 'decision', decision, count(*)"
+        " FROM r GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
         " UNION ALL SELECT * FROM (SELECT 'guideline', c.guideline,"
         " count(DISTINCT c.item_id) FROM r JOIN citations c ON"
         " c.item_id = r.id GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
@@ -802,26 +944,21 @@ static int run_facets(struct imr_search *s, const struct imr_query *qr,
         " count(DISTINCT cp.item_id) FROM r JOIN citation_pages cp ON"
         " cp.item_id = r.id GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
         " UNION ALL SELECT * FROM (SELECT 'treatment', lower(trim("
-        "i.treatment)), count(*) FROM r JOIN items i ON i.id = r.id"
-        " WHERE i.treatment IS NOT NULL GROUP BY 2 ORDER BY 3 DESC"
-        " LIMIT %d)"
-        " UNION ALL SELECT * FROM (SELECT 'category', i.category ||"
-        " coalesce(' > ' || i.subcategory, ''), count(*) FROM r JOIN"
-        " items i ON i.id = r.id WHERE i.category IS NOT NULL GROUP BY 2"
-        " ORDER BY 3 DESC LIMIT %d)"
+        "treatment)), count(*) FROM r WHERE treatment IS NOT NULL"
+        " GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
+        " UNION ALL SELECT * FROM (SELECT 'category', category ||"
+        " coalesce(' > ' || subcategory, ''), count(*) FROM r"
+        " WHERE category IS NOT NULL GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
         " UNION ALL SELECT * FROM (SELECT 'diagnosis', g.norm,"
         " count(DISTINCT r.id) FROM r JOIN diagnoses g ON"
         " g.det_id = r.det_id GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
-        " UNION ALL SELECT * FROM (SELECT 'year', d.year, count(*) FROM r"
-        " JOIN determinations d ON d.id = r.det_id WHERE d.year IS NOT"
-        " NULL GROUP BY 2 ORDER BY 2 DESC LIMIT %d)"
+        " UNION ALL SELECT * FROM (SELECT 'year', year, count(*) FROM r"
+        " WHERE year IS NOT NULL GROUP BY 2 ORDER BY 2 DESC LIMIT %d)"
         /* DWC letters and DMHC cases; the DMHC review type */
-        " UNION ALL SELECT * FROM (SELECT 'program', d.program, count(*)"
-        " FROM r JOIN determinations d ON d.id = r.det_id GROUP BY 2"
-        " ORDER BY 3 DESC)"
-        " UNION ALL SELECT * FROM (SELECT 'type', d.type, count(*) FROM r"
-        " JOIN determinations d ON d.id = r.det_id WHERE d.type IS NOT"
-        " NULL GROUP BY 2 ORDER BY 3 DESC LIMIT %d)",
+        " UNION ALL SELECT * FROM (SELECT 'program', program, count(*)"
+        " FROM r GROUP BY 2 ORDER BY 3 DESC)"
+        " UNION ALL SELECT * FROM (SELECT 'type', type, count(*) FROM r"
+        " WHERE type IS NOT NULL GROUP BY 2 ORDER BY 3 DESC LIMIT %d)",
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP,
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP,
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP);
