@@ -778,47 +778,91 @@ static json_t *hit_why(const struct imr_query *qr, const json_t *interp,
 /* The page of hits of QR into HITS: one statement ranks and pages (for
  * plain full text, only the matches scoring at least the page's last
  * one are joined and sorted), then a constant number of statements
- * fetch the citations, diagnoses and snippets of the whole page. */
+ * fetch the citations, diagnoses and snippets of the whole page. With
+ * TOT_RES, its "total" is set from a window count over the hits query
+ * (left alone when the page is empty). */
+/* The hits query of QR into Q. BOUNDED (plain full text): only the
+ * matches scoring at least the page's last hit are joined and sorted.
+ * TOT: column 13 is the total (a window count over the result). */
+static void hits_sql(struct sqlq *q, const struct imr_query *qr,
+                     const struct imr_search_opts *o, const char *fts,
+                     const char *neg, int bounded, int tot)
+{
+    long long last = (long long)(o->offset + o->limit) - 1;
+
+    with_matches(q, fts, 1, bounded);
+    if (bounded) {
+        /* the score of the page's last hit: no better-ranked hit can
+         * score worse (ties on it are all kept and ordered below) */
+        sq_add(q, "t AS (SELECT score FROM m ORDER BY score LIMIT 1 "
+               "OFFSET ?) ");
+        sq_int(q, last);
+    }
+    /* the page is chosen on ids, scores and dates alone; its columns
+     * (the rationale among them) are read for its rows only */
+    sq_add(q, "SELECT i.id, d.ext_id, d.case_number, i.n, i.treatment, "
+           "i.decision, i.category, i.subcategory, d.date_decision, d.id, "
+           "i.rationale, d.outcome, p.score, p.x FROM (SELECT i.id AS iid, "
+           "d.date_decision AS dd, ");
+    sq_add(q, fts != NULL ? "m.score AS score" : "NULL AS score");
+    if (tot)
+        sq_add(q, ", count(*) OVER ()");
+    else
+        sq_add(q, ", NULL");
+    sq_add(q, " AS x");
+    from_where(q, qr, fts, neg);
+    if (bounded)
+        sq_add(q, " AND (NOT EXISTS (SELECT 1 FROM t) OR m.score <= "
+               "(SELECT score FROM t))");
+    if (o->sort == IMR_SORT_DATE || fts == NULL)
+        sq_add(q, " ORDER BY d.date_decision IS NULL, d.date_decision "
+               "DESC, i.id");
+    else
+        sq_add(q, " ORDER BY m.score, d.date_decision DESC, i.id");
+    sq_add(q, " LIMIT ? OFFSET ?) p CROSS JOIN items i ON i.id = p.iid "
+           "JOIN determinations d ON d.id = i.det_id");
+    sq_int(q, (long long)o->limit);
+    sq_int(q, (long long)o->offset);
+    if (o->sort == IMR_SORT_DATE || fts == NULL)
+        sq_add(q, " ORDER BY p.dd IS NULL, p.dd DESC, i.id");
+    else
+        sq_add(q, " ORDER BY p.score, p.dd DESC, i.id");
+}
+
+/* Is QR plain full text ranked by relevance (every match a hit)? */
+static int plain_fts(const struct imr_query *qr,
+                     const struct imr_search_opts *o, const char *fts,
+                     const char *neg)
+{
+    return fts != NULL && neg == NULL && qr->n_filters == 0 &&
+           o->sort != IMR_SORT_DATE;
+}
+
+/* The page of hits of QR into HITS: one statement ranks and pages (see
+ * hits_sql), then a constant number of statements fetch the citations,
+ * diagnoses and snippets of the whole page. With TOT_RES, its "total" is
+ * set from a window count over the hits query (left alone when the page
+ * is empty). */
 static int run_hits(struct imr_search *s, const struct imr_query *qr,
                     const struct imr_search_opts *o, const char *fts,
                     const char *neg, const json_t *interp, json_t *hits,
-                    char *err)
+                    json_t *tot_res, char *err)
 {
     struct sqlq q;
     sqlite3_stmt *st = NULL;
     struct page_hit *ph = NULL;
     size_t nh = 0, k;
-    int rc = IMR_OK, step = SQLITE_DONE, relevance, bounded;
+    int rc = IMR_OK, step = SQLITE_DONE, bounded;
 
     memset(&q, 0, sizeof(q));
-    relevance = o->sort != IMR_SORT_DATE && fts != NULL;
     /* without filters every match is a hit: rank by BM25 alone first */
-    bounded = relevance && neg == NULL && qr->n_filters == 0 &&
-              o->limit > 0;
-    with_matches(&q, fts, 1, bounded);
-    if (bounded) {
-        /* the score of the page's last hit: no better-ranked hit can
-         * score worse (ties on it are all kept and ordered below) */
-        sq_add(&q, "t AS (SELECT score FROM m ORDER BY score LIMIT 1 "
-               "OFFSET ?) ");
-        sq_int(&q, (long long)(o->offset + o->limit - 1));
+    bounded = plain_fts(qr, o, fts, neg) && o->limit > 0;
+    ph = calloc(o->limit > 0 ? o->limit : 1, sizeof(*ph));
+    if (ph == NULL) {
+        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+        goto done;
     }
-    sq_add(&q, "SELECT i.id, d.ext_id, d.case_number, i.n, i.treatment, "
-           "i.decision, i.category, i.subcategory, d.date_decision, d.id, "
-           "i.rationale, d.outcome, ");
-    sq_add(&q, fts != NULL ? "m.score" : "NULL");
-    from_where(&q, qr, fts, neg);
-    if (bounded)
-        sq_add(&q, " AND (NOT EXISTS (SELECT 1 FROM t) OR m.score <= "
-               "(SELECT score FROM t))");
-    if (!relevance)
-        sq_add(&q, " ORDER BY d.date_decision IS NULL, d.date_decision "
-               "DESC, i.id");
-    else
-        sq_add(&q, " ORDER BY m.score, d.date_decision DESC, i.id");
-    sq_add(&q, " LIMIT ? OFFSET ?");
-    sq_int(&q, (long long)o->limit);
-    sq_int(&q, (long long)o->offset);
+    hits_sql(&q, qr, o, fts, neg, bounded, tot_res != NULL);
     if (q.rc != IMR_OK || imr_buf_error(&q.sql) != IMR_OK) {
         rc = q.rc != IMR_OK ? q.rc : IMR_ENOMEM;
         imr_seterr(err, rc, "could not build the query");
@@ -827,11 +871,6 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
     if (sqlite3_prepare_v2(s->db, q.sql.p, -1, &st, NULL) != SQLITE_OK ||
         sq_bind(st, &q) != SQLITE_OK) {
         rc = db_err(s, err, "search");
-        goto done;
-    }
-    ph = calloc(o->limit > 0 ? o->limit : 1, sizeof(*ph));
-    if (ph == NULL) {
-        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
         goto done;
     }
     while (nh < o->limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -861,6 +900,9 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
             rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
             goto done;
         }
+        if (tot_res != NULL && nh == 0)
+            json_object_set_new(tot_res, "total", json_integer(
+                                (json_int_t)sqlite3_column_int64(st, 13)));
         ph[nh].item_id = sqlite3_column_int64(st, 0);
         ph[nh].det_id = sqlite3_column_int64(st, 9);
         ph[nh++].hit = hit;
@@ -1112,7 +1154,7 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
 {
     char *fts = NULL, *neg = NULL, *key = NULL;
     json_t *res = NULL, *hits = NULL, *interp = NULL;
-    int rc;
+    int rc, win;
 
     *out = NULL;
     if (o->limit > IMR_SEARCH_MAX_LIMIT)
@@ -1145,7 +1187,11 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
                         "relevance"));
     json_object_set_new(res, "interpretation", interp);
     interp = NULL;
-    if (o->facets || o->hits) {
+    /* hits without facets and with filters: the hits query counts the
+     * total as well (a window over its rows), instead of a second pass
+     * over every match; plain full text counts with FTS5 alone below */
+    win = o->hits && !o->facets && !plain_fts(qr, o, fts, neg);
+    if ((o->facets || o->hits) && !win) {
         /* the facet query also gives the total; facets over a huge result
          * set may use half the time at most, then only the total is
          * counted and the facets are reported as skipped */
@@ -1168,7 +1214,13 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
         if (o->facets && o->timeout_ms > 0)
             set_deadline(s, o->timeout_ms / 2);
         rc = run_hits(s, qr, o, fts, neg, json_object_get(res,
-                      "interpretation"), hits, err);
+                      "interpretation"), hits, win ? res : NULL, err);
+        if (rc == IMR_OK && win && json_is_null(json_object_get(res,
+                                                            "total"))) {
+            /* no row to carry the count: the page is past the end */
+            rc = run_facets(s, qr, fts, neg, 0, res, err);
+            json_object_del(res, "facets");
+        }
         if (rc != IMR_OK)
             goto done;
         json_object_set(res, "hits", hits);
