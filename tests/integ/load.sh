@@ -11,17 +11,6 @@ BUILD=$1
 SRC=$2
 SHARED=$3
 . "$SRC/tests/integ/search_common.inc"
-# sanitizer builds: a daemon's report (it goes to its log) fails the test
-san_check() {
-    local l
-    for l in "$TMP"/*.log; do
-        [ -f "$l" ] || continue
-        if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$l"; then
-            grep -E 'ERROR: |SUMMARY: |runtime error:' "$l" | head -3
-            fail "sanitizer report in $(basename "$l")"
-        fi
-    done
-}
 command -v wrk >/dev/null || skip "wrk (Debian package wrk) is absent"
 [ -x "$GEN" ] || skip "imr-corpus is not built ($GEN)"
 SECS=${IMR_LOAD_SECS:-5}
