@@ -79,20 +79,6 @@ static int usage_error(const char *cmd, const char *msg, const char *arg)
     return 2;
 }
 
-/* Parses an integer in [MIN, MAX]; 0 or -1. */
-static int parse_int(const char *s, long min, long max, int *out)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 static int cmd_parse(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -184,7 +170,7 @@ static int cmd_build(int argc, char **argv)
             o.db = optarg;
             break;
         case 'j':
-            if (parse_int(optarg, 1, MAX_JOBS, &o.jobs) != 0)
+            if (imr_parse_int(optarg, 1, MAX_JOBS, &o.jobs) != 0)
                 return usage_error("build", "--jobs wants 1 to 256",
                                    optarg);
             break;
@@ -241,7 +227,7 @@ static int cmd_watch(int argc, char **argv)
             o.db = optarg;
             break;
         case 's':
-            if (parse_int(optarg, 0, 60000, &settle) != 0)
+            if (imr_parse_int(optarg, 0, 60000, &settle) != 0)
                 return usage_error("watch", "--settle wants 0 to 60000",
                                    optarg);
             break;

@@ -62,7 +62,9 @@ enum imr_decision Imr_parse_conclusion(const char *s, size_t n)
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static char *dupn(const char *s, size_t n)
+/* Copies N bytes at S into a new NUL-terminated string (free()), or NULL
+ * on OOM. The bytes may hold anything, so this is not strndup. */
+char *Imr_parse_dupn(const char *s, size_t n)
 {
     char *r = malloc(n + 1);
 
@@ -276,7 +278,7 @@ static int hset(struct imr_record *rec, enum hfield f, const char *s,
     if (f == HF_CASE) {
         if (*p != NULL || (cn = find_case_number(s, n)) == NULL)
             return IMR_OK;
-        *p = dupn(cn, 12);
+        *p = Imr_parse_dupn(cn, 12);
         return *p ? IMR_OK : IMR_ENOMEM;
     }
     return set_date(p, s, n);
@@ -528,7 +530,7 @@ static int push_entry(char ***v, size_t *nv, const char *s, size_t n,
     for (i = 0; i < *nv; i++)
         if (strlen((*v)[i]) == n && strncasecmp((*v)[i], s, n) == 0)
             return IMR_OK;
-    if ((e = dupn(s, n)) == NULL)
+    if ((e = Imr_parse_dupn(s, n)) == NULL)
         return IMR_ENOMEM;
     if (lower)
         for (i = 0; i < n; i++)
@@ -969,7 +971,8 @@ int imr_parse_letter(const char *data, size_t len, const char *source,
     if (rec->case_number == NULL) {
         const char *cn = find_case_number(t, n);
 
-        if (cn != NULL && (rec->case_number = dupn(cn, 12)) == NULL)
+        if (cn != NULL &&
+            (rec->case_number = Imr_parse_dupn(cn, 12)) == NULL)
             goto nomem;
     }
     rec->id = rec->case_number ? strdup(rec->case_number) :

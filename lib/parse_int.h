@@ -20,6 +20,9 @@ enum imr_format {
 const char *Imr_parse_find(const char *t, size_t from, size_t to,
                            const char *needle);
 /* Case-insensitive variant of Imr_parse_find. */
+/* parse.c: N bytes at S as a new string (free()); NULL on OOM. */
+char *Imr_parse_dupn(const char *s, size_t n);
+
 const char *Imr_parse_find_ci(const char *t, size_t from, size_t to,
                               const char *needle);
 /* Decision read from the conclusion wording of the N bytes at S: the last

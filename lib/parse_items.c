@@ -187,17 +187,6 @@ static size_t walk_back(const char *t, size_t lo, size_t p)
     return first;
 }
 
-static char *dup_range(const char *s, size_t n)
-{
-    char *r = malloc(n + 1);
-
-    if (r == NULL)
-        return NULL;
-    memcpy(r, s, n);
-    r[n] = '\0';
-    return r;
-}
-
 /* Strips white space, a trailing ':' or " is" and leading numbering. */
 static void trim_treatment(char *s)
 {
@@ -279,7 +268,7 @@ static char *head_treatment(const char *h, enum imr_decision *d)
         p = last + strlen("original request, ");
     else
         p = h;
-    tr = dup_range(p, cut - (size_t)(p - h));
+    tr = Imr_parse_dupn(p, cut - (size_t)(p - h));
     if (tr != NULL)
         trim_treatment(tr);
     return tr;

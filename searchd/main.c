@@ -84,19 +84,6 @@ static void usage(FILE *f)
 
 static int is_loopback(const char *host);
 
-static int parse_int(const char *s, int min, int max, int *out)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 /* "HOST:PORT", ":PORT", "PORT" or "[v6]:PORT". */
 static int parse_listen(const char *s, struct opts *o)
 {
@@ -114,7 +101,7 @@ static int parse_listen(const char *s, struct opts *o)
         memcpy(o->host, s, hl);
         o->host[hl] = '\0';
     }
-    return parse_int(port, 0, 65535, &o->port);
+    return imr_parse_int(port, 0, 65535, &o->port);
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o, int *check)
@@ -150,7 +137,7 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *check)
         if (c >= OPT_SETTING && c < OPT_SETTING + (int)N_SETTINGS) {
             const struct setting *st = &settings[c - OPT_SETTING];
 
-            if (parse_int(optarg, st->min, st->max,
+            if (imr_parse_int(optarg, st->min, st->max,
                           (int *)((char *)o + st->off)) != 0) {
                 fprintf(stderr, "imr-searchd: --%s must be a number from "
                         "%d to %d\n", st->name, st->min, st->max);

@@ -23,4 +23,9 @@ const char *imr_strerror(int rc);
 int imr_seterr(char *err, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Parses the whole string S as a decimal integer in [MIN, MAX] (which
+ * must fit in an int). IMR_OK with *OUT set, or IMR_EINVAL (garbage,
+ * trailing characters, out of range); *OUT is unchanged then. */
+int imr_parse_int(const char *s, long min, long max, int *out);
+
 #endif
