@@ -8,6 +8,8 @@
 #include "imr/imr.h"
 
 #include <poppler.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +51,65 @@ static size_t non_blank(const char *s)
     return n;
 }
 
+/* Poppler 22 sets up process-wide state on first use without a lock:
+ * poppler-glib's globalParams and GfxState's static sRGB/XYZ colour
+ * profiles. Two extraction threads racing through that first use leak a
+ * profile (LeakSanitizer caught it in CI) and race on a shared_ptr. So the
+ * first extraction in the process, whichever thread makes it, is preceded
+ * by one on a one-page PDF built here, under pthread_once, which blocks
+ * every other thread until it is done. */
+static pthread_once_t poppler_ready = PTHREAD_ONCE_INIT;
+
+static void poppler_warm_up(void)
+{
+    static const char *const objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
+         " /Contents 4 0 R >>"),
+        "<< /Length 5 >>\nstream\nBT ET\nendstream",
+    };
+    enum { N_OBJS = sizeof objs / sizeof objs[0] };
+    char pdf[1024];
+    long offs[N_OBJS];
+    int n = 0, i;
+    PopplerDocument *doc;
+    GBytes *bytes;
+
+    n += snprintf(pdf + n, sizeof pdf - (size_t)n, "%%PDF-1.4\n");
+    for (i = 0; i < N_OBJS; i++) {
+        offs[i] = n;
+        n += snprintf(pdf + n, sizeof pdf - (size_t)n,
+                      "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+    }
+    {
+        long xref = n;
+
+        n += snprintf(pdf + n, sizeof pdf - (size_t)n,
+                      "xref\n0 %d\n0000000000 65535 f \n", N_OBJS + 1);
+        for (i = 0; i < N_OBJS; i++)
+            n += snprintf(pdf + n, sizeof pdf - (size_t)n,
+                          "%010ld 00000 n \n", offs[i]);
+        n += snprintf(pdf + n, sizeof pdf - (size_t)n,
+                      "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n"
+                      "%ld\n%%%%EOF\n", N_OBJS + 1, xref);
+    }
+    /* A failure here only means the race stays possible; extraction
+     * itself reports its own errors. */
+    bytes = g_bytes_new_static(pdf, (size_t)n);
+    doc = poppler_document_new_from_bytes(bytes, NULL, NULL);
+    if (doc != NULL) {
+        PopplerPage *page = poppler_document_get_page(doc, 0);
+
+        if (page != NULL) {
+            g_free(poppler_page_get_text(page));
+            g_object_unref(page);
+        }
+        g_object_unref(doc);
+    }
+    g_bytes_unref(bytes);
+}
+
 /* PDF bytes -> text (malloc'd) or a rejection reason; see pdf.h. */
 int imr_pdf_text(const char *data, size_t len, char **text,
                  size_t *text_len, char *err)
@@ -71,6 +132,7 @@ int imr_pdf_text(const char *data, size_t len, char **text,
     if (!has_eof_marker(data, len))
         return imr_seterr(err, IMR_EINVAL, "damaged PDF: truncated (no"
                           " %%EOF trailer; an unfinished download?)");
+    pthread_once(&poppler_ready, poppler_warm_up);
     bytes = g_bytes_new_static(data, len);
     doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
     if (doc == NULL) {
