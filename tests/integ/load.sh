@@ -22,6 +22,15 @@ cp "$SRC"/corpus/samples/*.txt "$TMP/c/"
     >/dev/null || die "imr-corpus generate"
 DB=$TMP/index.db
 "$IDX" build --db "$DB" --jobs 2 "$TMP/c" >/dev/null 2>&1 || die "build"
+# Under AddressSanitizer freed memory sits in its quarantine (256 MB by
+# default), so RSS grows by design: the flat-memory check is made by the
+# plain build (CI runs both); the sanitized one checks errors and reports.
+rss_check=1
+if grep -q __asan_init "$SD" 2>/dev/null; then
+    rss_check=0
+    echo "NOTICE: sanitized build: RSS growth reported, not checked" \
+         "(ASan's quarantine holds freed memory)"
+fi
 start_daemon "$DB" "$TMP/d.log" --threads 2 --max-connections 1024
 U=http://127.0.0.1:$PORT
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$DPID/status"; }
@@ -42,7 +51,7 @@ for c in 64 256; do
          "p99 $(v p99_ms) ms | max $(v max_ms) ms | RSS ${r0} kB -> ${r1} kB"
     [ "$errs" = 0 ] || fail "$c clients: $errs errors ($line)"
     [ "$(v requests)" -gt 0 ] || fail "$c clients: no request completed"
-    [ "$r1" -le $((r0 * 3 / 2 + 20480)) ] ||
+    [ "$rss_check" = 0 ] || [ "$r1" -le $((r0 * 3 / 2 + 20480)) ] ||
         fail "$c clients: RSS grew from $r0 kB to $r1 kB"
 done
 kill -0 "$DPID" || die "the daemon died under load"
