@@ -118,6 +118,22 @@ static int lone_decision(const char *s, size_t n)
     return k > 0 && (k == n || (k + 1 == n && s[k] == '.'));
 }
 
+/* Nonzero when the line L[0, N) ends with "DOS:" or "date of service:"
+ * (a treatment name wrapped before its date of service). */
+static int ends_with_dos(const char *l, size_t n)
+{
+    static const char *const tails[] = { "dos:", "date of service:" };
+    size_t k, m;
+
+    for (k = 0; k < sizeof(tails) / sizeof(tails[0]); k++) {
+        m = strlen(tails[k]);
+        if (n >= m && strncasecmp(l + n - m, tails[k], m) == 0 &&
+            (n == m || !isalpha((unsigned char)l[n - m - 1])))
+            return 1;
+    }
+    return 0;
+}
+
 /* Walks back from position P (exclusive) over the lines of the item head,
  * not before LO. Returns the first byte of the head (== P if none). */
 static size_t walk_back(const char *t, size_t lo, size_t p)
@@ -159,7 +175,9 @@ static size_t walk_back(const char *t, size_t lo, size_t p)
             if (t[e - 1] == '.' && !(e - s >= 2 && isdigit(
                     (unsigned char)t[e - 2]) && e - s < 4))
                 break;
-            if (t[e - 1] == ':' && !lone)
+            /* a label line ends the head, but "..., DOS:" (date of
+             * service) wrapped before its date is part of the name */
+            if (t[e - 1] == ':' && !lone && !ends_with_dos(t + s, e - s))
                 break;
             if (e - s > 3 && Imr_text_find(t + s, e - s, "set forth") &&
                 t[e - 1] == ':')
@@ -274,6 +292,92 @@ static char *head_treatment(const char *h, enum imr_decision *d)
     return tr;
 }
 
+/* Nonzero when the item name T looks cut by a lost table cell (the
+ * seed's "60 hours or 24 sessions)"): missing, starting with a digit, or
+ * closing a parenthesis it never opened. */
+static int treatment_cut(const char *t)
+{
+    int depth = 0;
+
+    if (t == NULL || *t == '\0' || isdigit((unsigned char)*t))
+        return 1;
+    for (; *t != '\0'; t++) {
+        if (*t == '(')
+            depth++;
+        else if (*t == ')' && --depth < 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Nonzero for a catch-all subcategory ("Other Programs"). */
+static int generic_sub(const char *sub)
+{
+    return sub == NULL || strncmp(sub, "Other", 5) == 0;
+}
+
+/* The most specific category named in the sentence S: classifying from
+ * each word on, the first non-generic match, else the first match. */
+static int classify_sentence(const char *s, const char **cat,
+                             const char **sub)
+{
+    const char *p = s, *c, *sc;
+    int rc;
+
+    while (*p != '\0') {
+        c = sc = NULL;
+        if ((rc = imr_category_classify(p, &c, &sc)) != IMR_OK)
+            return rc;
+        if (c != NULL && strcmp(c, "Other") != 0) {
+            if (*cat == NULL || !generic_sub(sc)) {
+                *cat = c;
+                *sub = sc;
+            }
+            if (!generic_sub(sc))
+                return IMR_OK;
+        }
+        while (*p != '\0' && isalnum((unsigned char)*p))
+            p++;
+        while (*p != '\0' && !isalnum((unsigned char)*p))
+            p++;
+    }
+    return IMR_OK;
+}
+
+/* The category of a cut item name, from the first sentence of RATIONALE
+ * that speaks of the request and names a known treatment ("the requested
+ * Spine program appears to be a type of Functional Restoration
+ * Program"). Leaves *CAT and *SUB alone when none does. */
+static int classify_from_rationale(const char *rationale, const char **cat,
+                                   const char **sub)
+{
+    const char *p = rationale;
+
+    while (p != NULL && *p != '\0') {
+        const char *end = strstr(p, ". ");
+        size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+        const char *c = NULL, *sc = NULL;
+        char *sent;
+        int rc;
+
+        if (Imr_text_find(p, n, "request") != NULL) {
+            if ((sent = Imr_parse_dupn(p, n)) == NULL)
+                return IMR_ENOMEM;
+            rc = classify_sentence(sent, &c, &sc);
+            free(sent);
+            if (rc != IMR_OK)
+                return rc;
+            if (c != NULL) {
+                *cat = c;
+                *sub = sc;
+                return IMR_OK;
+            }
+        }
+        p = end != NULL ? end + 2 : NULL;
+    }
+    return IMR_OK;
+}
+
 int Imr_parse_classify(struct imr_item *it)
 {
     const char *cat = NULL, *sub = NULL;
@@ -283,6 +387,12 @@ int Imr_parse_classify(struct imr_item *it)
                                &sub);
     if (rc != IMR_OK)
         return rc;
+    if ((cat == NULL || strcmp(cat, "Other") == 0) &&
+        it->rationale != NULL && treatment_cut(it->treatment)) {
+        rc = classify_from_rationale(it->rationale, &cat, &sub);
+        if (rc != IMR_OK)
+            return rc;
+    }
     if (cat != NULL && (it->category = strdup(cat)) == NULL)
         return IMR_ENOMEM;
     if (sub != NULL && (it->subcategory = strdup(sub)) == NULL)

@@ -556,6 +556,65 @@ static void test_label_split_over_lines(void **state)
     imr_record_free(rec);
 }
 
+/* An item name cut by a lost table cell ("...sessions)") takes its
+ * category from the rationale's sentence about the request, the most
+ * specific treatment named there; a whole name keeps its own. */
+static void test_cut_name_category_from_rationale(void **state)
+{
+    static const char s[] =
+        "IMR ISSUES, DECISIONS AND RATIONALES\n"
+        "80 hours or 16 days): Upheld\n"
+        "Claims Administrator guideline: Decision based on MTUS Chronic "
+        "Pain Medical Treatment Guidelines Page(s): 30-32.\n"
+        "MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical "
+        "Treatment Guidelines Page(s): 30-32.\n"
+        "Decision rationale: The worker had physical therapy in 2014. The "
+        "requested program appears to be an "
+        "interdisciplinary pain program. Baseline testing is missing, so "
+        "it is not medically necessary.\n\n"
+        "Lumbar MRI without contrast: Overturned\n"
+        "Claims Administrator guideline: Decision based on MTUS ACOEM "
+        "Chapter 12, page 303.\n"
+        "MAXIMUS guideline: Decision based on MTUS ACOEM Chapter 12, page "
+        "303.\n"
+        "Decision rationale: The requested functional restoration program "
+        "is not at issue here; red flags justify the imaging, so it is "
+        "medically necessary.\n";
+    struct imr_record *rec = parse_ok(s, sizeof(s) - 1, "cut.txt");
+
+    (void)state;
+    assert_int_equal(rec->n_items, 2);
+    assert_string_equal(rec->items[0].category, "Programs");
+    assert_string_equal(rec->items[0].subcategory,
+                        "Functional Restoration Program");
+    assert_string_equal(rec->items[1].category, "Diagnostic Testing");
+    assert_string_equal(rec->items[1].subcategory, "Imaging");
+    imr_record_free(rec);
+}
+
+/* A name wrapped after "DOS:" keeps its first line. */
+static void test_name_wrapped_after_dos(void **state)
+{
+    static const char s[] =
+        "IMR ISSUES, DECISIONS AND RATIONALES\n"
+        "Ketoprofen 10% cream, 1 tube, DOS:\n"
+        "03/14/2015: Upheld\n"
+        "Claims Administrator guideline: Decision based on MTUS Chronic "
+        "Pain Medical Treatment Guidelines Page(s): 111-113.\n"
+        "MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical "
+        "Treatment Guidelines Page(s): 112.\n"
+        "Decision rationale: Topical ketoprofen is not approved, so the "
+        "cream is not medically necessary.\n";
+    struct imr_record *rec = parse_ok(s, sizeof(s) - 1, "dos.txt");
+
+    (void)state;
+    assert_int_equal(rec->n_items, 1);
+    assert_string_equal(rec->items[0].treatment,
+                        "Ketoprofen 10% cream, 1 tube, DOS: 03/14/2015");
+    assert_string_equal(rec->items[0].category, "Pharmaceuticals");
+    imr_record_free(rec);
+}
+
 static void test_narrative_dates_and_missing_decision(void **state)
 {
     static const char s[] =
@@ -751,6 +810,9 @@ static void test_seed(void **state)
     assert_null(rec->case_number);
     assert_int_equal(rec->n_items, 1);
     assert_non_null(strstr(rec->items[0].treatment, "24 sessions"));
+    /* the cut name's category comes from the rationale */
+    assert_string_equal(rec->items[0].subcategory,
+                        "Functional Restoration Program");
     assert_int_equal(rec->items[0].decision, IMR_DECISION_UPHELD);
     assert_true(cites_page(&rec->items[0], IMR_BY_CLAIMS_ADMINISTRATOR,
                            "MTUS", 49));
@@ -783,6 +845,8 @@ int main(void)
         cmocka_unit_test(test_noise_encodings),
         cmocka_unit_test(test_labels_run_together),
         cmocka_unit_test(test_label_split_over_lines),
+        cmocka_unit_test(test_cut_name_category_from_rationale),
+        cmocka_unit_test(test_name_wrapped_after_dos),
         cmocka_unit_test(test_narrative_dates_and_missing_decision),
         cmocka_unit_test(test_partial_pages),
         cmocka_unit_test(test_not_a_letter),
