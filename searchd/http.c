@@ -66,7 +66,7 @@ static void http_reply(struct req_ctx *c, int status, json_t *j)
     if (buf != NULL)
         bytes = evbuffer_get_length(buf);
     evhttp_send_reply(c->req, status, render_reason(status), buf);
-    log_access(c->w->idx, c->method, c->path, status, bytes,
+    log_access(&c->w->acc, c->w->idx, c->method, c->path, status, bytes,
                elapsed_ms(&c->t0));
     atomic_fetch_add(&c->w->srv->requests, 1);
     if (buf != NULL)
@@ -568,6 +568,18 @@ done:
         evhttp_uri_free(u);
 }
 
+static const struct timeval access_every = {0, ACCESS_FLUSH_MS * 1000};
+
+/* The worker's timer: writes its access-log lines. */
+static void access_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+
+    (void)fd;
+    (void)what;
+    log_access_flush(&w->acc);
+}
+
 /* Creates W's evhttp on its base, bound to the shared socket, with the
  * limits of the options. 0, or -1 (logged). */
 int http_worker_init(struct worker *w)
@@ -590,7 +602,9 @@ int http_worker_init(struct worker *w)
     evhttp_set_timeout(w->http, o->timeout_s);
     evhttp_set_gencb(w->http, http_dispatch, w);
     w->drop_ev = event_new(w->base, -1, 0, drop_cb, w);
-    if (w->drop_ev == NULL) {
+    w->acc_ev = event_new(w->base, -1, EV_PERSIST, access_flush_cb, w);
+    if (w->drop_ev == NULL || w->acc_ev == NULL ||
+        event_add(w->acc_ev, &access_every) != 0) {
         log_warnx("worker %d: out of memory", w->idx);
         return -1;
     }
@@ -618,6 +632,10 @@ void http_worker_free(struct worker *w)
     if (w->drop_ev != NULL)
         event_free(w->drop_ev);
     w->drop_ev = NULL;
+    if (w->acc_ev != NULL)
+        event_free(w->acc_ev);
+    w->acc_ev = NULL;
+    log_access_free(&w->acc);
     worker_drop(w);
     free(w->conns);
     w->conns = NULL;

@@ -1,5 +1,6 @@
 /* imr-searchd logging: one line per event on stderr, with a UTC time
- * stamp; the access log has one line per request. */
+ * stamp; the access log has one line per request, gathered per worker
+ * and written at most ACCESS_FLUSH_MS later (searchd.h). */
 #include "searchd.h"
 
 #include <errno.h>
@@ -8,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#define ACCESS_BUF_SIZE (64 * 1024)
 
 static int verbose;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -95,19 +99,76 @@ void fatalx(const char *fmt, ...)
     exit(1);
 }
 
-/* The access log: method, path (no query string), status, bytes, ms. */
-void log_access(int worker, const char *method, const char *path,
-                int status, size_t bytes, double ms)
+/* Writes the N bytes at P to stderr (whole, despite EINTR and short
+ * writes); called with log_mu held. */
+static void write_all(const char *p, size_t n)
 {
-    char ts[32];
+    while (n > 0) {
+        ssize_t k = write(STDERR_FILENO, p, n);
+
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return;         /* nowhere to report a failing log */
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+/* Writes out AB's pending access-log lines. */
+void log_access_flush(struct access_buf *ab)
+{
+    if (ab->n == 0)
+        return;
+    pthread_mutex_lock(&log_mu);
+    fflush(stderr);
+    write_all(ab->p, ab->n);
+    pthread_mutex_unlock(&log_mu);
+    ab->n = 0;
+}
+
+/* Writes out and frees AB. */
+void log_access_free(struct access_buf *ab)
+{
+    log_access_flush(ab);
+    free(ab->p);
+    ab->p = NULL;
+    ab->cap = 0;
+}
+
+/* The access log: method, path (no query string), status, bytes, ms.
+ * The line joins the worker's buffer AB (written by log_access_flush);
+ * without memory for one it is written at once. */
+void log_access(struct access_buf *ab, int worker, const char *method,
+                const char *path, int status, size_t bytes, double ms)
+{
+    char ts[32], line[1024];
     struct tm tm;
     time_t now = time(NULL);
+    int len;
 
     gmtime_r(&now, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    pthread_mutex_lock(&log_mu);
-    fprintf(stderr, "%s imr-searchd access: w%d %s %s %d %zuB %.2fms\n",
-            ts, worker, method, path, status, bytes, ms);
-    fflush(stderr);
-    pthread_mutex_unlock(&log_mu);
+    len = snprintf(line, sizeof(line), "%s imr-searchd access: w%d %s %s "
+                   "%d %zuB %.2fms\n", ts, worker, method, path, status,
+                   bytes, ms);
+    if (len < 0)
+        return;
+    if ((size_t)len >= sizeof(line)) {      /* a cut path: keep the \n */
+        len = (int)sizeof(line) - 1;
+        line[len - 1] = '\n';
+    }
+    if (ab->p == NULL && (ab->p = malloc(ACCESS_BUF_SIZE)) != NULL)
+        ab->cap = ACCESS_BUF_SIZE;
+    if (ab->p == NULL) {
+        pthread_mutex_lock(&log_mu);
+        fflush(stderr);
+        write_all(line, (size_t)len);
+        pthread_mutex_unlock(&log_mu);
+        return;
+    }
+    if (ab->n + (size_t)len > ab->cap)
+        log_access_flush(ab);
+    memcpy(ab->p + ab->n, line, (size_t)len);
+    ab->n += (size_t)len;
 }

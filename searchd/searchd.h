@@ -30,6 +30,15 @@ struct opts {
 };
 
 /* One worker thread: its own event base, evhttp and index connection. */
+/* A worker's access-log lines not yet written (log.c): one write(2) per
+ * ACCESS_FLUSH_MS (the worker's timer) or per full buffer, instead of a
+ * locked write per request; written out when the worker stops. */
+#define ACCESS_FLUSH_MS 100
+struct access_buf {
+    char *p;
+    size_t n, cap;
+};
+
 struct worker {
     int idx;
     pthread_t tid;
@@ -49,6 +58,8 @@ struct worker {
                                       that was replaced (http.c) */
     struct evhttp_connection **conns;   /* open connections (for limit) */
     size_t n_conns, cap_conns;
+    struct access_buf acc;         /* its access-log lines (log.c) */
+    struct event *acc_ev;          /* writes them every ACCESS_FLUSH_MS */
 };
 
 struct server {
@@ -79,8 +90,10 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatalx(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
-void log_access(int worker, const char *method, const char *path,
-                int status, size_t bytes, double ms);
+void log_access(struct access_buf *ab, int worker, const char *method,
+                const char *path, int status, size_t bytes, double ms);
+void log_access_flush(struct access_buf *ab);
+void log_access_free(struct access_buf *ab);
 int log_verbose(void);
 
 #endif
