@@ -5,6 +5,7 @@
  * top 10 with snippets, on its own connection), and prints latency
  * percentiles per class as JSON. Optionally writes the raw SQL as a
  * sqlite3 CLI script and one rg pattern per text query. */
+#include "imr/facets.h"
 #include "imr/imr.h"
 #include "imr/query.h"
 #include "imr/search.h"
@@ -178,9 +179,17 @@ static void usage(FILE *f)
 {
     fputs("usage: imr-bench-query --db FILE --queries FILE [--rounds N]\n"
           "                       [--sql-out FILE] [--rg-out FILE]\n"
+          "                       [--no-store] [--dump FILE]"
+          " [--rank-bound K]\n"
           "Runs the query mix in process (libimr as /v1/search does, with\n"
           "and without facets, and raw FTS5 bm25 over every match) and\n"
-          "prints latency percentiles (ms) per class as JSON.\n", f);
+          "prints latency percentiles (ms) per class as JSON.\n"
+          "--no-store answers every query with SQL (no facet store, no\n"
+          "store path); --dump FILE writes, after the timed rounds, the\n"
+          "whole answer of every query (sort relevance and date, facets\n"
+          "on and off) on a fresh handle, one per line, to compare the\n"
+          "two paths. --rank-bound K: rank at most K candidates (0: every\n"
+          "match; default: libimr's).\n", f);
 }
 
 /* imr, imr_hits: every round after the first (libimr's result cache
@@ -191,6 +200,59 @@ static const char *const mode_names[M_COUNT] = {
     "imr", "imr_hits", "raw", "imr_first", "imr_hits_first"
 };
 
+/* Writes the whole answer of every query under 4 option sets to PATH
+ * (CLASS, QUERY, options, store path used, JSON; tab-separated) from a
+ * new handle on DB,
+ * after the facet store of DB is built (unless disabled). */
+static int dump_answers(const char *db, const char *path,
+                        const struct bq *qs, size_t nq)
+{
+    struct imr_search *s = NULL;
+    struct imr_facets_src *fs = NULL;
+    char err[IMR_ERR_LEN];
+    FILE *f = fopen(path, "w");
+    size_t i;
+    int v, rc = -1;
+
+    if (f == NULL || imr_search_open(db, &s, err) != IMR_OK)
+        goto done;
+    if (imr_facets_attach(db, &fs, err) == IMR_OK)
+        imr_facets_wait(fs);
+    for (i = 0; i < nq; i++) {
+        for (v = 0; v < 4; v++) {
+            struct imr_search_opts o = {10, qs[i].offset, v & 1 ?
+                                        IMR_SORT_DATE : IMR_SORT_RELEVANCE,
+                                        1, v < 2, 0};
+            struct imr_query *q = NULL;
+            json_t *res = NULL;
+            char *js;
+            unsigned long runs = imr_search_store_runs();
+
+            if (imr_query_parse(qs[i].text, &q, NULL, err) != IMR_OK ||
+                imr_search_run(s, q, &o, &res, err) != IMR_OK) {
+                fprintf(stderr, "imr-bench-query: %s: %s\n", qs[i].text,
+                        err);
+                imr_query_free(q);
+                goto done;
+            }
+            js = json_dumps(res, JSON_COMPACT);
+            fprintf(f, "%s\t%s\t%d\t%lu\t%s\n", qs[i].cls, qs[i].text, v,
+                    imr_search_store_runs() - runs,
+                    js != NULL ? js : "null");
+            free(js);
+            json_decref(res);
+            imr_query_free(q);
+        }
+    }
+    rc = 0;
+done:
+    imr_facets_detach(fs);
+    imr_search_close(s);
+    if (f != NULL && fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
 /* Options, then ROUNDS passes over the mix (after one warm-up pass). */
 int main(int argc, char **argv)
 {
@@ -199,6 +261,7 @@ int main(int argc, char **argv)
     static char cls_names[MAX_CLASSES][64];
     struct samples all[M_COUNT];
     const char *db = NULL, *qfile = NULL, *sql_out = NULL, *rg_out = NULL;
+    const char *dump = NULL;
     struct imr_search *s = NULL;
     sqlite3 *raw = NULL;
     sqlite3_stmt *rst = NULL;
@@ -221,6 +284,12 @@ int main(int argc, char **argv)
             sql_out = argv[++a];
         else if (strcmp(argv[a], "--rg-out") == 0 && a + 1 < argc)
             rg_out = argv[++a];
+        else if (strcmp(argv[a], "--dump") == 0 && a + 1 < argc)
+            dump = argv[++a];
+        else if (strcmp(argv[a], "--no-store") == 0)
+            imr_facets_enable(0);
+        else if (strcmp(argv[a], "--rank-bound") == 0 && a + 1 < argc)
+            imr_search_rank_bound(strtol(argv[++a], NULL, 10));
         else if (strcmp(argv[a], "-h") == 0 ||
                  strcmp(argv[a], "--help") == 0) {
             usage(stdout);
@@ -389,6 +458,15 @@ int main(int argc, char **argv)
     json_object_set_new(out, "queries", json_integer((json_int_t)nq));
     json_object_set_new(out, "rounds", json_integer(rounds));
     json_object_set_new(out, "timeouts", json_integer(timeouts));
+    json_object_set_new(out, "store", json_boolean(imr_facets_enabled()));
+    {
+        long rb = imr_search_rank_bound(0);     /* read it, keep it */
+
+        imr_search_rank_bound(rb);
+        json_object_set_new(out, "rank_bound", json_integer(rb));
+    }
+    json_object_set_new(out, "store_runs", json_integer(
+                        (json_int_t)imr_search_store_runs()));
     json_object_set_new(out, "classes", classes);
     {
         json_t *mix = json_object();
@@ -404,6 +482,22 @@ int main(int argc, char **argv)
                         bodies ? (json_int_t)(body_bytes / bodies) : 0));
     json_dumpf(out, stdout, JSON_INDENT(1));
     fputc('\n', stdout);
+    if (dump != NULL) {
+        /* the store's own figures: a build of its own, timed */
+        struct imr_facets *fst = NULL;
+        double t0 = now_ms();
+
+        if (imr_facets_build(raw, NULL, &fst, err) == IMR_OK)
+            fprintf(stderr, "imr-bench-query: store: %zu items, %zu bytes "
+                    "(%zu of them for the filters), built in %.0f ms\n",
+                    imr_facets_items(fst), imr_facets_bytes(fst),
+                    imr_facets_filter_bytes(fst), now_ms() - t0);
+        imr_facets_free(fst);
+    }
+    if (dump != NULL && dump_answers(db, dump, qs, nq) != 0) {
+        fprintf(stderr, "imr-bench-query: %s: cannot dump\n", dump);
+        goto done;
+    }
     rc = 0;
 done:
     json_decref(out);

@@ -15,6 +15,10 @@
 #include "imr/index.h"
 #include "imr/input.h"
 #include "imr/parse.h"
+#include "imr/record.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -26,6 +30,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#define FTS_BATCH 4096   /* letters between two item_fts flushes */
 
 enum result_kind {
     RES_PARSED,      /* rec holds the letter */
@@ -43,6 +49,12 @@ struct result {
     char hash[IMR_HASH_HEX_LEN + 1];
     long long size, mtime;
     int same_hash;                     /* content as recorded */
+    unsigned char *blob;               /* RES_PARSED, one letter: packed
+                                          by the worker, or NULL */
+    size_t blob_len;
+    unsigned char **blobs;             /* many records: in.recs packed by
+                                          the worker, or NULL */
+    size_t *blob_lens;
     char reason[IMR_ERR_LEN];          /* RES_REJECTED */
 };
 
@@ -92,15 +104,53 @@ static const struct imr_index_file *prior_find(const struct build *b,
 
 static void result_free(struct result *r)
 {
+    size_t i;
+
     if (r == NULL)
         return;
     imr_record_free(r->rec);
+    for (i = 0; r->blobs != NULL && i < r->in.n_recs; i++)
+        free(r->blobs[i]);
+    free(r->blobs);
+    free(r->blob_lens);
     imr_input_free(&r->in);
+    free(r->blob);
     free(r);
 }
 
-/* Reads, hashes and (unless unchanged) parses file IDX into a result. */
-static struct result *work_one(struct build *b, size_t idx)
+/* What one worker thread works with. */
+struct worker_arg {
+    struct build *b;
+    struct imr_packer *pk;     /* its own: packs the letters it parses */
+};
+
+/* Packs the records of a many-record file (a DMHC CSV) into r->blobs;
+ * a record that fails keeps a NULL blob (the writer packs it itself). */
+static void pack_many(struct result *r, struct imr_packer *pk)
+{
+    size_t i;
+
+    r->blobs = calloc(r->in.n_recs, sizeof(*r->blobs));
+    r->blob_lens = calloc(r->in.n_recs, sizeof(*r->blob_lens));
+    if (r->blobs == NULL || r->blob_lens == NULL) {
+        free(r->blobs);
+        free(r->blob_lens);
+        r->blobs = NULL;
+        r->blob_lens = NULL;
+        return;
+    }
+    for (i = 0; i < r->in.n_recs; i++)
+        if (r->in.recs[i]->id == NULL ||
+            imr_packer_pack(pk, r->in.recs[i], &r->blobs[i],
+                            &r->blob_lens[i], NULL) != IMR_OK)
+            r->blobs[i] = NULL;
+}
+
+/* Reads, hashes and (unless unchanged) parses file IDX into a result;
+ * with PK, also packs its letter (imr_packer_pack), so the writer only
+ * binds and steps. */
+static struct result *work_one(struct build *b, size_t idx,
+                               struct imr_packer *pk)
 {
     const char *path = b->files->v[idx].path;
     const struct imr_index_file *pf;
@@ -137,6 +187,13 @@ static struct result *work_one(struct build *b, size_t idx)
     if (rc == IMR_OK && r->in.n_recs == 1) {
         r->rec = r->in.recs[0];
         r->in.n_recs = 0;
+        /* a failure leaves blob NULL: the writer packs and reports it */
+        if (pk != NULL && r->rec->id != NULL &&
+            imr_packer_pack(pk, r->rec, &r->blob, &r->blob_len, NULL)
+            != IMR_OK)
+            r->blob = NULL;
+    } else if (rc == IMR_OK && pk != NULL && r->in.n_recs > 1) {
+        pack_many(r, pk);
     }
     r->kind = rc == IMR_OK ? RES_PARSED : RES_REJECTED;
     return r;
@@ -145,7 +202,8 @@ static struct result *work_one(struct build *b, size_t idx)
 /* Worker thread: takes files until none are left or the writer stops. */
 static void *worker(void *arg)
 {
-    struct build *b = arg;
+    struct worker_arg *wa = arg;
+    struct build *b = wa->b;
     struct result *r;
     size_t idx;
 
@@ -158,8 +216,8 @@ static void *worker(void *arg)
         idx = b->next++;
         pthread_mutex_unlock(&b->mu);
 
-        r = work_one(b, idx);     /* NULL: out of memory, the writer
-                                     stops the build */
+        /* NULL: out of memory, the writer stops the build */
+        r = work_one(b, idx, wa->pk);
         pthread_mutex_lock(&b->mu);
         while (b->count == b->cap && !b->stop)
             pthread_cond_wait(&b->not_full, &b->mu);
@@ -267,6 +325,16 @@ static int drop_old(struct imr_index *ix, const char *path,
     return IMR_OK;
 }
 
+/* Inserts the letter of R, packed by the worker when it could. */
+static int put_rec(struct imr_index *ix, struct result *r, long long *det,
+                   char *err)
+{
+    if (r->blob != NULL)
+        return imr_index_put_packed(ix, r->rec, r->blob, r->blob_len, det,
+                                    err);
+    return imr_index_put(ix, r->rec, det, err);
+}
+
 /* Stores a parsed letter from PATH, applying the duplicate-id rule. */
 static int write_parsed(struct imr_index *ix, const char *path,
                         struct result *r, const struct build_opts *o,
@@ -284,7 +352,7 @@ static int write_parsed(struct imr_index *ix, const char *path,
         return rc;
     rc = imr_index_find(ix, rec->id, &other_det, &other_src, err);
     if (rc == IMR_ENOTFOUND) {
-        rc = imr_index_put(ix, rec, &det, err);
+        rc = put_rec(ix, r, &det, err);
         if (rc == IMR_OK)
             rc = put_file(ix, path, r, IMR_FILE_INDEXED, NULL, det, err);
         t->parsed++;
@@ -307,7 +375,7 @@ static int write_parsed(struct imr_index *ix, const char *path,
                       err);
     } else if (rc == IMR_OK) {
         /* This file sorts later (or the letter had no file): replace. */
-        rc = imr_index_put(ix, rec, &det, err);
+        rc = put_rec(ix, r, &det, err);
         if (rc == IMR_OK)
             rc = put_file(ix, path, r, IMR_FILE_INDEXED, NULL, det, err);
         if (rc == IMR_OK && other_src != NULL &&
@@ -358,7 +426,11 @@ static int write_many(struct imr_index *ix, const char *path,
         return rc;
     imr_index_file_clear(&cur);
     for (i = 0; rc == IMR_OK && i < r->in.n_recs; i++) {
-        rc = imr_index_put(ix, r->in.recs[i], &det, err);
+        if (r->blobs != NULL && r->blobs[i] != NULL)
+            rc = imr_index_put_packed(ix, r->in.recs[i], r->blobs[i],
+                                      r->blob_lens[i], &det, err);
+        else
+            rc = imr_index_put(ix, r->in.recs[i], &det, err);
         if (i == 0)
             first = det;
     }
@@ -534,7 +606,7 @@ static int fix_orphans(struct imr_index *ix, struct build *b,
         }
         sqlite3_finalize(st);
         for (i = 0; rc == IMR_OK && i < paths.n; i++) {
-            if ((r = work_one(&one, i)) == NULL) {
+            if ((r = work_one(&one, i, NULL)) == NULL) {
                 rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
                 break;
             }
@@ -550,6 +622,128 @@ static int fix_orphans(struct imr_index *ix, struct build *b,
     return IMR_OK;
 }
 
+/* Trains the index's deflate dictionary, when it has none, from the
+ * first letters of this build (parsed here and again by the workers:
+ * a fraction of a second). */
+static int train(struct imr_index *ix, struct build *b, char *err)
+{
+    struct imr_record *recs[IMR_INDEX_DICT_SAMPLES];
+    struct result *r;
+    size_t i, n = 0;
+    int rc = IMR_OK;
+
+    for (i = 0; i < b->files->n && i < 4 * IMR_INDEX_DICT_SAMPLES &&
+         n < IMR_INDEX_DICT_SAMPLES; i++) {
+        if ((r = work_one(b, i, NULL)) == NULL) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            break;
+        }
+        if (r->kind == RES_PARSED && r->rec != NULL) {
+            recs[n++] = r->rec;
+            r->rec = NULL;
+        }
+        result_free(r);
+    }
+    if (rc == IMR_OK)
+        rc = imr_index_train(ix, recs, n, err);
+    for (i = 0; i < n; i++)
+        imr_record_free(recs[i]);
+    return rc;
+}
+
+/* One stored letter of IX's row ST (text, record) as a record with its
+ * text, into *OUT (NULL when the row cannot be read back). */
+static int stored_record(struct imr_index *ix, sqlite3_stmt *st,
+                         struct imr_record **out, char *err)
+{
+    const char *rec_col = (const char *)sqlite3_column_text(st, 1);
+    char *text = NULL, *rjs = NULL;
+    json_t *js;
+    int rc;
+
+    *out = NULL;
+    if (rec_col != NULL && rec_col[0] != '\0') {      /* not packed */
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+
+        text = strdup(t != NULL ? t : "");
+        rjs = strdup(rec_col);
+        if (text == NULL || rjs == NULL) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+    } else if ((rc = imr_index_unpack(ix, sqlite3_column_blob(st, 0),
+                   (size_t)sqlite3_column_bytes(st, 0), &text, &rjs,
+                   err)) != IMR_OK) {
+        if (rc == IMR_EINVAL)       /* unreadable: train without it */
+            rc = IMR_OK;
+        goto done;
+    }
+    js = json_loads(rjs, 0, NULL);
+    rc = js != NULL ? imr_record_from_json(js, out, err) : IMR_OK;
+    json_decref(js);
+    if (rc == IMR_EINVAL)
+        rc = IMR_OK;
+    if (rc == IMR_OK && *out != NULL) {
+        free((*out)->text);
+        (*out)->text = text;
+        text = NULL;
+    }
+done:
+    free(text);
+    free(rjs);
+    return rc;
+}
+
+/* An index grown by small builds (imr-index watch adds a letter at a
+ * time, too few to train on) trains its dictionary from its own newest
+ * IMR_INDEX_DICT_SAMPLES letters once it holds that many. */
+static int train_from_index(struct imr_index *ix, char *err)
+{
+    struct imr_record *recs[IMR_INDEX_DICT_SAMPLES];
+    sqlite3_stmt *st = NULL;
+    size_t n = 0, rows = 0, i;
+    int rc = IMR_OK, step;
+
+    /* letters read back only once there are enough of them */
+    if (sqlite3_prepare_v2(imr_index_db(ix), "SELECT count(*) FROM (SELECT"
+                           " 1 FROM determinations LIMIT ?1)", -1, &st,
+                           NULL) != SQLITE_OK ||
+        sqlite3_bind_int(st, 1, IMR_INDEX_DICT_SAMPLES) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        rc = imr_seterr(err, IMR_EDB, "counting letters to train on: %s",
+                        sqlite3_errmsg(imr_index_db(ix)));
+        goto done;
+    }
+    if (sqlite3_column_int(st, 0) < IMR_INDEX_DICT_SAMPLES)
+        goto done;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(imr_index_db(ix), "SELECT text, record FROM"
+                           " determinations ORDER BY id DESC LIMIT ?1",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_int(st, 1, IMR_INDEX_DICT_SAMPLES) != SQLITE_OK) {
+        rc = imr_seterr(err, IMR_EDB, "reading letters to train on: %s",
+                        sqlite3_errmsg(imr_index_db(ix)));
+        goto done;
+    }
+    while (rc == IMR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        rows++;
+        rc = stored_record(ix, st, &recs[n], err);
+        if (rc == IMR_OK && recs[n] != NULL)
+            n++;
+    }
+    if (rc == IMR_OK && step != SQLITE_DONE)
+        rc = imr_seterr(err, IMR_EDB, "reading letters to train on: %s",
+                        sqlite3_errmsg(imr_index_db(ix)));
+    if (rc == IMR_OK && rows >= IMR_INDEX_DICT_SAMPLES)
+        rc = imr_index_train(ix, recs, n, err);
+done:
+    for (i = 0; i < n; i++)
+        imr_record_free(recs[i]);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int build_run(const struct build_opts *o, char *const *paths, int npaths)
 {
     struct walk_list files = {NULL, 0, 0};
@@ -558,7 +752,8 @@ int build_run(const struct build_opts *o, char *const *paths, int npaths)
     struct build b;
     struct tally t, before;
     pthread_t *th = NULL;
-    size_t n_prior = 0, done = 0;
+    struct worker_arg *wa = NULL;
+    size_t n_prior = 0, done = 0, flushed = 0;
     int i, started = 0, status = 1, rc = IMR_OK, tty = isatty(2);
     double start = now_s(), last = start, secs;
     char err[IMR_ERR_LEN] = "";
@@ -583,16 +778,30 @@ int build_run(const struct build_opts *o, char *const *paths, int npaths)
     if (o->prune && (rc = prune(ix, &b, &t, err)) != IMR_OK)
         goto done;
 
+    if (imr_index_dict_id(ix) == 0 &&
+        files.n >= IMR_INDEX_DICT_MIN_SAMPLES &&
+        (rc = train(ix, &b, err)) != IMR_OK)
+        goto done;
+    if (imr_index_dict_id(ix) == 0 && files.n > 0 &&
+        (rc = train_from_index(ix, err)) != IMR_OK)
+        goto done;
+
     b.cap = (size_t)o->jobs * 4 + 4;
     b.q = calloc(b.cap, sizeof(*b.q));
     th = calloc((size_t)o->jobs, sizeof(*th));
+    wa = calloc((size_t)o->jobs, sizeof(*wa));
     b.counted = calloc(files.n + 1, 1);
-    if (b.q == NULL || th == NULL || b.counted == NULL) {
+    if (b.q == NULL || th == NULL || wa == NULL || b.counted == NULL) {
         rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
         goto done;
     }
     for (i = 0; i < o->jobs; i++) {
-        if (pthread_create(&th[i], NULL, worker, &b) != 0) {
+        wa[i].b = &b;
+        if ((rc = imr_packer_new(ix, &wa[i].pk, err)) != IMR_OK)
+            goto done;
+    }
+    for (i = 0; i < o->jobs; i++) {
+        if (pthread_create(&th[i], NULL, worker, &wa[i]) != 0) {
             rc = imr_seterr(err, IMR_ENOMEM, "cannot start a thread: %s",
                             strerror(errno));
             goto done;
@@ -612,6 +821,12 @@ int build_run(const struct build_opts *o, char *const *paths, int npaths)
                             : t.unchanged != before.unchanged ? 'u'
                             : t.rejected != before.rejected ? 'r' : 0;
         result_free(r);
+        /* The full-text rows in batches, while the workers parse: the
+         * writer is mostly idle then, and less is left for the end. */
+        if (rc == IMR_OK && t.parsed - flushed >= FTS_BATCH) {
+            rc = imr_index_flush(ix, err);
+            flushed = t.parsed;
+        }
         if (rc != IMR_OK)
             goto done;
         if (tty)
@@ -658,6 +873,9 @@ done:
                     " previous state\n");
     }
     imr_index_close(ix);     /* rolls back an unfinished build */
+    for (i = 0; wa != NULL && i < o->jobs; i++)
+        imr_packer_free(wa[i].pk);
+    free(wa);
     free(th);
     free(b.q);
     free(b.counted);

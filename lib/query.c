@@ -38,6 +38,7 @@ struct parser {
     char *err;
     int depth;
     int terms;
+    int groups;         /* OR groups of field filters so far */
 };
 
 /* Fields: name -> field. Aliases share a field. TREATMENT and PAGE,
@@ -1622,6 +1623,57 @@ static int filter_to_text(struct imr_qnode *n)
     return IMR_OK;
 }
 
+/* Nonzero when N is an OR made only of field filters (no text, no
+ * natural form, no by:), nested ORs included. */
+static int fields_only_or(const struct imr_qnode *n)
+{
+    size_t i;
+
+    if (n->type != IMR_QN_OR)
+        return 0;
+    for (i = 0; i < n->n_kids; i++) {
+        const struct imr_qnode *k = n->kids[i];
+
+        if (k->type == IMR_QN_OR) {
+            if (!fields_only_or(k))
+                return 0;
+        } else if (k->type != IMR_QN_FILTER || k->natural ||
+                   k->filter->field == IMR_QF_BY) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Moves the field filters of the OR N into Q: with NEGATE each is
+ * excluded on its own (NOT (a OR b) = NOT a AND NOT b), else they form
+ * the OR group GROUP. */
+static int hoist_or_group(struct imr_query *q, struct imr_qnode *n,
+                          int negate, int group)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; i < n->n_kids; i++) {
+        struct imr_qnode *k = n->kids[i];
+
+        if (k->type == IMR_QN_OR) {
+            rc = hoist_or_group(q, k, negate, group);
+        } else {
+            k->filter->negate = negate;
+            k->filter->any_of = negate ? 0 : group;
+            rc = add_filter(q, k->filter);
+            if (rc == IMR_OK) {
+                free(k->filter);
+                k->filter = NULL;
+            }
+        }
+        if (rc != IMR_OK)
+            return rc;
+    }
+    return IMR_OK;
+}
+
 /* Hoists the filters of *SLOT. Sets *SLOT to NULL when the node was
  * consumed. */
 static int hoist(struct parser *p, struct imr_qnode **slot, enum ctx ctx)
@@ -1645,8 +1697,9 @@ static int hoist(struct parser *p, struct imr_qnode **slot, enum ctx ctx)
         if (n->natural)
             return filter_to_text(n);
         return perr(p, IMR_EINVAL, n->pos, strlen(n->text), "a field "
-                    "filter cannot be inside OR or a negated group; it "
-                    "always applies to the whole query%s", NULL);
+                    "filter can be in an OR only with other fields (like "
+                    "\"guideline:ODG OR guideline:ACOEM\"), not with text "
+                    "or inside a negated group%s", NULL);
     case IMR_QN_NOT:
         rc = hoist(p, &n->kids[0], ctx == CTX_AND ? CTX_NOT : CTX_NONE);
         if (rc != IMR_OK)
@@ -1659,6 +1712,16 @@ static int hoist(struct parser *p, struct imr_qnode **slot, enum ctx ctx)
         return IMR_OK;
     case IMR_QN_AND:
     case IMR_QN_OR:
+        if ((ctx == CTX_AND || ctx == CTX_NOT) && fields_only_or(n)) {
+            /* decision:overturned OR outcome:"partially overturned" */
+            rc = hoist_or_group(p->q, n, ctx == CTX_NOT,
+                                ctx == CTX_NOT ? 0 : ++p->groups);
+            if (rc != IMR_OK)
+                return rc;
+            node_free(n);
+            *slot = NULL;
+            return IMR_OK;
+        }
         for (i = 0; i < n->n_kids; i++) {
             rc = hoist(p, &n->kids[i], n->type == IMR_QN_AND &&
                        ctx == CTX_AND ? CTX_AND : CTX_NONE);
@@ -2091,6 +2154,8 @@ static json_t *filter_json(const struct imr_qfilter *f)
     json_object_set_new(o, "from", json_string(f->source ? f->source : ""));
     json_object_set_new(o, "means", json_string(d.p ? d.p : ""));
     json_object_set_new(o, "negate", json_boolean(f->negate));
+    if (f->any_of > 0)
+        json_object_set_new(o, "any_of", json_integer(f->any_of));
     if (f->value != NULL)
         json_object_set_new(o, "value", json_string(f->value));
     if (f->field == IMR_QF_CITE) {

@@ -3,11 +3,13 @@
  * hits, total and facets as JSON. */
 #include "imr/search.h"
 #include "imr/buf.h"
+#include "imr/facets.h"
 #include "imr/imr.h"
 #include "imr/index.h"
 
 #include <ctype.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
@@ -17,11 +19,13 @@
 #define SNIPPET_TOKENS 24
 #define PLAIN_SNIPPET 240     /* bytes of rationale shown without text */
 
+#define STORE_MAX_DEPTH 100000  /* offset + limit of the store path */
 #define CACHE_SLOTS 1024      /* results kept per handle (LRU) */
 #define CACHE_MAX_BYTES (16u << 20)  /* their compact JSON, at most */
 #define CACHE_MAX_LIMIT 100   /* pages larger than this are not kept */
 
-enum { ST_CITES, ST_PAGES, ST_DIAG, ST_SNIPPET, ST_DATAVER, ST_COUNT };
+enum { ST_CITES, ST_PAGES, ST_DIAG, ST_SNIPPET, ST_DATAVER, ST_ROWS,
+       ST_MATCH, ST_SCORED, ST_SCORED_DESC, ST_MATCH_BELOW, ST_COUNT };
 
 static const char *const static_sql[ST_COUNT] = {
     /* a whole page of hits at a time: ?1 is the JSON array of its item
@@ -40,6 +44,24 @@ static const char *const static_sql[ST_COUNT] = {
                    "'...', 24) FROM json_each(?2) j CROSS JOIN item_fts "
                    "ON item_fts.rowid = j.value WHERE item_fts MATCH ?1",
     [ST_DATAVER] = "PRAGMA data_version",
+    /* the store path (store_run): the page's rows by id (the columns of
+     * hits_sql), and the full-text matches streamed in rowid order */
+    [ST_ROWS] = "SELECT i.id, d.ext_id, d.case_number, i.n, i.treatment, "
+                "i.decision, i.category, i.subcategory, d.date_decision, "
+                "d.id, i.rationale, d.outcome FROM json_each(?1) j CROSS "
+                "JOIN items i ON i.id = j.value JOIN determinations d ON "
+                "d.id = i.det_id",
+    [ST_MATCH] = "SELECT rowid FROM item_fts WHERE item_fts MATCH ?1",
+    [ST_SCORED] = "SELECT rowid, bm25(item_fts, 10.0, 4.0, 3.0, 1.0) FROM "
+                  "item_fts WHERE item_fts MATCH ?1",
+    /* the bound on the candidates ranked: the newest matches first
+     * (FTS5 walks its doclists backwards) until enough are ranked, then
+     * the older ones counted without BM25 */
+    [ST_SCORED_DESC] = "SELECT rowid, bm25(item_fts, 10.0, 4.0, 3.0, 1.0) "
+                       "FROM item_fts WHERE item_fts MATCH ?1 ORDER BY "
+                       "rowid DESC",
+    [ST_MATCH_BELOW] = "SELECT rowid FROM item_fts WHERE item_fts MATCH ?1 "
+                       "AND rowid < ?2",
 };
 
 /* One cached result: the query text and options -> the JSON answer,
@@ -63,6 +85,8 @@ struct imr_search {
     size_t cache_bytes;
     unsigned long long tick;
     long long data_version;
+    /* the facet store of this file, shared in the process (facets.c) */
+    struct imr_facets_src *fsrc;
 };
 
 struct param {
@@ -200,6 +224,9 @@ int imr_search_open(const char *path, struct imr_search **out, char *err)
     if (rc != IMR_OK)
         goto fail;
     s->db = imr_index_db(s->ix);
+    /* no slot (the file could not be stat'ed): facets come from SQL */
+    if (imr_facets_attach(path, &s->fsrc, NULL) != IMR_OK)
+        s->fsrc = NULL;
     for (i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v3(s->db, static_sql[i], -1,
                                SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -233,16 +260,20 @@ void imr_search_close(struct imr_search *s)
     }
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    imr_facets_detach(s->fsrc);
     imr_index_close(s->ix);
     free(s);
 }
 
-/* Appends the SQL condition of filter F (items i, determinations d). */
-static void filter_sql(struct sqlq *q, const struct imr_qfilter *f)
+/* Appends OP (" AND " / " OR ") and the SQL condition of filter F
+ * (items i, determinations d). */
+static void filter_sql(struct sqlq *q, const struct imr_qfilter *f,
+                       const char *op)
 {
     size_t k;
 
-    sq_add(q, f->negate ? " AND NOT (" : " AND (");
+    sq_add(q, op);
+    sq_add(q, f->negate ? "NOT (" : "(");
     switch (f->field) {
     case IMR_QF_DECISION:
         sq_add(q, "i.decision = ?");
@@ -414,8 +445,25 @@ static void from_where(struct sqlq *q, const struct imr_query *qr,
                "item_fts MATCH ?)");
         sq_text(q, neg);
     }
-    for (i = 0; i < qr->n_filters; i++)
-        filter_sql(q, &qr->filters[i]);
+    for (i = 0; i < qr->n_filters; i++) {
+        const struct imr_qfilter *f = &qr->filters[i];
+        size_t k;
+
+        if (f->any_of == 0) {
+            filter_sql(q, f, " AND ");
+            continue;
+        }
+        /* an OR group of fields, written where its first member is */
+        for (k = 0; k < i && qr->filters[k].any_of != f->any_of; k++)
+            ;
+        if (k < i)
+            continue;
+        sq_add(q, " AND (0");
+        for (k = i; k < qr->n_filters; k++)
+            if (qr->filters[k].any_of == f->any_of)
+                filter_sql(q, &qr->filters[k], " OR ");
+        sq_add(q, ")");
+    }
 }
 
 static void set_deadline(struct imr_search *s, long ms)
@@ -740,6 +788,17 @@ static json_t *hit_why(const struct imr_query *qr, const json_t *interp,
                 cite_text(&b, c);
             }
         }
+        /* of an OR group, a citation filter is a reason only when the
+         * hit has such a citation; the group's other fields are shown
+         * as "one of" */
+        if (f->any_of > 0 && f->field == IMR_QF_CITE && hits == 0)
+            continue;
+        if (f->any_of > 0 && f->field != IMR_QF_CITE) {
+            imr_buf_reset(&b);
+            imr_buf_adds(&b, "one of: ");
+            imr_buf_adds(&b, json_string_value(json_object_get(
+                json_array_get(filters, i), "means")));
+        }
         json_array_append_new(why, json_string(b.p ? b.p : ""));
     }
     /* the words between [ and ] in the snippet, each once */
@@ -838,6 +897,59 @@ static int plain_fts(const struct imr_query *qr,
            o->sort != IMR_SORT_DATE;
 }
 
+/* A hit of the page from a row with the columns of hits_sql (0-11) and
+ * its SCORE (taken); its citations, diagnoses, snippet and reasons are
+ * filled by page_details. NULL when out of memory. */
+static json_t *hit_json(sqlite3_stmt *st, json_t *score)
+{
+    /* the snippet starts as the plain one (kept without full text) */
+    json_t *snip = plain_snippet((const char *)sqlite3_column_text(st,
+                                                                   10));
+
+    return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, "
+                     "s:o, s:o, s:o, s:o}",
+                     "id", col_json(st, 1),
+                     "case_number", col_json(st, 2),
+                     "item", (json_int_t)sqlite3_column_int64(st, 3),
+                     "treatment", col_json(st, 4),
+                     "decision", col_json(st, 5),
+                     "category", col_json(st, 6),
+                     "subcategory", col_json(st, 7),
+                     "citations", json_array(),
+                     "diagnoses", json_array(),
+                     "decision_date", col_json(st, 8),
+                     "outcome", col_json(st, 11),
+                     "score", score,
+                     "snippet", snip);
+}
+
+/* The citations, diagnoses, snippets and reasons of the NH hits of the
+ * page PH: a constant number of statements for the whole page. */
+static int page_details(struct imr_search *s, const struct imr_query *qr,
+                        const char *fts, const json_t *interp,
+                        const struct page_hit *ph, size_t nh, char *err)
+{
+    int rc;
+    size_t k;
+
+    if (nh == 0)
+        return IMR_OK;
+    rc = page_citations(s, ph, nh, err);
+    if (rc == IMR_OK)
+        rc = page_diagnoses(s, ph, nh, err);
+    if (rc == IMR_OK)
+        rc = page_snippets(s, fts, ph, nh, err);
+    for (k = 0; k < nh && rc == IMR_OK; k++) {
+        json_t *why = hit_why(qr, interp, json_object_get(ph[k].hit,
+                              "citations"), json_object_get(ph[k].hit,
+                              "snippet"));
+
+        if (why == NULL || json_object_set_new(ph[k].hit, "why", why))
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+    }
+    return rc;
+}
+
 /* The page of hits of QR into HITS: one statement ranks and pages (see
  * hits_sql), then a constant number of statements fetch the citations,
  * diagnoses and snippets of the whole page. With TOT_RES, its "total" is
@@ -851,7 +963,7 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
     struct sqlq q;
     sqlite3_stmt *st = NULL;
     struct page_hit *ph = NULL;
-    size_t nh = 0, k;
+    size_t nh = 0;
     int rc = IMR_OK, step = SQLITE_DONE, bounded;
 
     memset(&q, 0, sizeof(q));
@@ -874,28 +986,11 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
         goto done;
     }
     while (nh < o->limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *hit, *snip, *score;
+        json_t *hit;
 
-        /* details come below for the whole page; the snippet starts as
-         * the plain one (kept without full text) */
-        snip = plain_snippet((const char *)sqlite3_column_text(st, 10));
-        score = sqlite3_column_type(st, 12) == SQLITE_NULL ? json_null() :
-                json_real(-sqlite3_column_double(st, 12));
-        hit = json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, "
-                        "s:o, s:o, s:o, s:o}",
-                        "id", col_json(st, 1),
-                        "case_number", col_json(st, 2),
-                        "item", (json_int_t)sqlite3_column_int64(st, 3),
-                        "treatment", col_json(st, 4),
-                        "decision", col_json(st, 5),
-                        "category", col_json(st, 6),
-                        "subcategory", col_json(st, 7),
-                        "citations", json_array(),
-                        "diagnoses", json_array(),
-                        "decision_date", col_json(st, 8),
-                        "outcome", col_json(st, 11),
-                        "score", score,
-                        "snippet", snip);
+        hit = hit_json(st, sqlite3_column_type(st, 12) == SQLITE_NULL ?
+                       json_null() :
+                       json_real(-sqlite3_column_double(st, 12)));
         if (hit == NULL || json_array_append_new(hits, hit) != 0) {
             rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
             goto done;
@@ -911,21 +1006,7 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
         rc = db_err(s, err, "search");
         goto done;
     }
-    if (nh == 0)
-        goto done;
-    rc = page_citations(s, ph, nh, err);
-    if (rc == IMR_OK)
-        rc = page_diagnoses(s, ph, nh, err);
-    if (rc == IMR_OK)
-        rc = page_snippets(s, fts, ph, nh, err);
-    for (k = 0; k < nh && rc == IMR_OK; k++) {
-        json_t *why = hit_why(qr, interp, json_object_get(ph[k].hit,
-                              "citations"), json_object_get(ph[k].hit,
-                              "snippet"));
-
-        if (why == NULL || json_object_set_new(ph[k].hit, "why", why))
-            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
-    }
+    rc = page_details(s, qr, fts, interp, ph, nh, err);
 done:
     free(ph);
     sqlite3_finalize(st);
@@ -938,20 +1019,452 @@ static const char *const facet_names[] = {
     "diagnosis", "year", "program", "type"
 };
 
+/* The total and facets of QR from the facet store (lib/facets.c): the
+ * matching item ids from one statement (plain full text: FTS5 alone, no
+ * join), counted in C. The store is used only when it was read from the
+ * index state of this read transaction; *USED = 0 when there is none
+ * yet (one is then being built) and the caller counts with SQL. */
+static int store_facets(struct imr_search *s, const struct imr_query *qr,
+                        const char *fts, const char *neg, json_t *res,
+                        int *used, char *err)
+{
+    char sig[IMR_FACETS_SIG_LEN];
+    struct imr_facets *f = NULL;
+    struct imr_facets_cnt *c = NULL;
+    struct sqlq q;
+    sqlite3_stmt *st = NULL;
+    json_t *facets = NULL;
+    int rc = IMR_OK, step;
+
+    *used = 0;
+    memset(&q, 0, sizeof(q));
+    if (s->fsrc == NULL || !imr_facets_enabled() ||
+        imr_facets_sig(s->db, sig, NULL) != IMR_OK ||
+        (f = imr_facets_get(s->fsrc, sig)) == NULL)
+        return IMR_OK;
+    *used = 1;
+    if (fts != NULL && neg == NULL && qr->n_filters == 0) {
+        sq_add(&q, "SELECT rowid FROM item_fts WHERE item_fts MATCH ?");
+        sq_text(&q, fts);
+    } else {
+        with_matches(&q, fts, 0, 0);
+        sq_add(&q, "SELECT i.id");
+        from_where(&q, qr, fts, neg);
+    }
+    if (q.rc != IMR_OK || imr_buf_error(&q.sql) != IMR_OK) {
+        rc = q.rc != IMR_OK ? q.rc : IMR_ENOMEM;
+        imr_seterr(err, rc, "could not build the query");
+        goto done;
+    }
+    if (sqlite3_prepare_v2(s->db, q.sql.p, -1, &st, NULL) != SQLITE_OK ||
+        sq_bind(st, &q) != SQLITE_OK) {
+        rc = db_err(s, err, "facets");
+        goto done;
+    }
+    if (imr_facets_cnt_new(f, &c) != IMR_OK) {
+        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+        goto done;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        imr_facets_cnt_add(c, sqlite3_column_int64(st, 0));
+    if (step != SQLITE_DONE) {
+        rc = db_err(s, err, "facets");
+        goto done;
+    }
+    facets = imr_facets_cnt_json(c, IMR_SEARCH_FACET_TOP);
+    if (facets == NULL) {
+        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+        goto done;
+    }
+    json_object_set_new(res, "total", json_integer(
+                        (json_int_t)imr_facets_cnt_total(c)));
+    json_object_set_new(res, "facets", facets);
+done:
+    imr_facets_cnt_free(c);
+    sqlite3_finalize(st);
+    sq_free(&q);
+    imr_facets_release(s->fsrc, f);
+    return rc;
+}
+
+static atomic_ulong store_runs;
+
+/* Queries answered by the store path; see search.h. */
+unsigned long imr_search_store_runs(void)
+{
+    return atomic_load(&store_runs);
+}
+
+/* A candidate hit of the store path: what the page is ordered by. */
+struct cand {
+    double score;             /* BM25 (lower is better) */
+    unsigned date;            /* imr_facets_date: 0 = none, last */
+    size_t k;                 /* index in the store */
+    long long id;             /* item id */
+};
+
+/* Does A come before B in the order of hits_sql? Relevance: score, then
+ * decision date DESC, then id; by date (or without full text): date
+ * DESC (NULL last), then id. */
+static int cand_before(const struct cand *a, const struct cand *b,
+                       int scored)
+{
+    if (scored && a->score != b->score)
+        return a->score < b->score;
+    if (a->date != b->date)
+        return a->date > b->date;
+    return a->id < b->id;
+}
+
+static int cmp_cand_scored(const void *a, const void *b)
+{
+    return cand_before(a, b, 1) ? -1 : cand_before(b, a, 1) ? 1 : 0;
+}
+
+static int cmp_cand_date(const void *a, const void *b)
+{
+    return cand_before(a, b, 0) ? -1 : cand_before(b, a, 0) ? 1 : 0;
+}
+
+/* The best CAP candidates so far: a heap whose root comes last. */
+struct cheap {
+    struct cand *v;
+    size_t n, cap;
+    int scored;
+};
+
+static void cheap_push(struct cheap *h, const struct cand *c)
+{
+    size_t i, j;
+
+    if (h->cap == 0)
+        return;
+    if (h->n < h->cap) {
+        i = h->n++;
+        while (i > 0 && cand_before(&h->v[(i - 1) / 2], c, h->scored)) {
+            h->v[i] = h->v[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        h->v[i] = *c;
+        return;
+    }
+    if (!cand_before(c, &h->v[0], h->scored))
+        return;
+    i = 0;                    /* replace the root, sift down */
+    for (;;) {
+        j = 2 * i + 1;
+        if (j >= h->n)
+            break;
+        if (j + 1 < h->n && cand_before(&h->v[j], &h->v[j + 1], h->scored))
+            j++;
+        if (!cand_before(c, &h->v[j], h->scored))
+            break;
+        h->v[i] = h->v[j];
+        i = j;
+    }
+    h->v[i] = *c;
+}
+
+static atomic_long rank_bound = IMR_SEARCH_RANK_BOUND;
+
+/* Sets the bound on the candidates ranked; see search.h. */
+long imr_search_rank_bound(long k)
+{
+    return atomic_exchange(&rank_bound, k > 0 ? k : 0);
+}
+
+/* The store path's state over one query. */
+struct spass {
+    const struct imr_facets *f;
+    const struct imr_facets_q *q;
+    const unsigned char *excl;        /* excluded store indexes (bits) */
+    struct imr_facets_cnt *cnt;       /* NULL without facets */
+    struct cheap heap;
+    long long total;
+    long long left;                   /* bounded: candidates to rank */
+    int bounded;
+};
+
+/* Store index K (with SCORE) is a match: filters, count, page. */
+static void spass_row(struct spass *p, size_t k, double score)
+{
+    struct cand c;
+
+    if (p->excl != NULL && (p->excl[k / 8] >> (k % 8)) & 1)
+        return;
+    if (!imr_facets_q_test(p->q, k))
+        return;
+    p->total++;
+    if (p->cnt != NULL)
+        imr_facets_cnt_add_at(p->cnt, k);
+    if (p->heap.cap == 0)
+        return;
+    if (p->bounded)
+        p->left--;
+    c.score = score;
+    c.date = imr_facets_date(p->f, k);
+    c.k = k;
+    c.id = imr_facets_item_id(p->f, k);
+    cheap_push(&p->heap, &c);
+}
+
+/* Streams statement WHICH (ST_MATCH, ST_SCORED, ST_SCORED_DESC,
+ * ST_MATCH_BELOW with BELOW) over MATCH string M into P, or with EXCL
+ * collects the store indexes it matches into EXCL. Bounded
+ * (ST_SCORED_DESC), it stops once P has ranked its candidates and sets
+ * *LAST to the rowid it stopped at (else leaves it). */
+static int stream_matches(struct imr_search *s, int which, const char *m,
+                          long long below, struct spass *p,
+                          unsigned char *excl, long long *last, char *err)
+{
+    sqlite3_stmt *st = s->st[which];
+    size_t pos = 0;
+    long long k, id;
+    int step, rc = IMR_OK;
+
+    sqlite3_reset(st);
+    if (sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC) != SQLITE_OK ||
+        (which == ST_MATCH_BELOW &&
+         sqlite3_bind_int64(st, 2, below) != SQLITE_OK))
+        return db_err(s, err, "search");
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        k = imr_facets_index(p->f, &pos, id);
+        if (k < 0)
+            continue;
+        if (excl != NULL)
+            excl[k / 8] |= (unsigned char)(1u << (k % 8));
+        else
+            spass_row(p, (size_t)k, which == ST_SCORED ||
+                      which == ST_SCORED_DESC ?
+                      sqlite3_column_double(st, 1) : 0);
+        if (which == ST_SCORED_DESC && p->left <= 0) {
+            *last = id;
+            break;            /* enough candidates ranked */
+        }
+    }
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = db_err(s, err, "search");
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+/* The page of the store path: the rows of the NP candidates PG (in page
+ * order) by id in one statement, then their details as run_hits does. */
+static int store_page(struct imr_search *s, const struct imr_query *qr,
+                      const char *fts, const json_t *interp,
+                      const struct cand *pg, size_t np, json_t *hits,
+                      char *err)
+{
+    sqlite3_stmt *st = s->st[ST_ROWS];
+    struct page_hit *ph = calloc(np > 0 ? np : 1, sizeof(*ph));
+    size_t i;
+    int rc = IMR_OK, step;
+
+    if (ph == NULL)
+        return imr_seterr(err, IMR_ENOMEM, "out of memory");
+    for (i = 0; i < np; i++)
+        ph[i].item_id = pg[i].id;
+    if (np == 0)
+        goto done;
+    if (bind_ids(st, 1, ph, np, 0) != SQLITE_OK) {
+        rc = db_err(s, err, "search");
+        goto done;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(st, 0);
+
+        for (i = 0; i < np && (ph[i].item_id != id || ph[i].hit); i++)
+            ;
+        if (i == np)
+            continue;
+        ph[i].det_id = sqlite3_column_int64(st, 9);
+        ph[i].hit = hit_json(st, fts == NULL ? json_null() :
+                             json_real(-pg[i].score));
+        if (ph[i].hit == NULL) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_err(s, err, "search");
+        goto done;
+    }
+    for (i = 0; i < np; i++) {
+        if (ph[i].hit == NULL) {      /* the store said it exists */
+            rc = imr_seterr(err, IMR_EDB, "search: item %lld is gone",
+                            ph[i].item_id);
+            goto done;
+        }
+        if (json_array_append(hits, ph[i].hit) != 0) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    rc = page_details(s, qr, fts, interp, ph, np, err);
+done:
+    sqlite3_reset(st);
+    for (i = 0; i < np; i++)
+        json_decref(ph[i].hit);
+    free(ph);
+    return rc;
+}
+
+/* The store path: total, facets and the page of hits of QR from one
+ * pass over the full-text matches (or, without full text, over the
+ * store's items) with every filter tested in memory (imr_facets_q_test)
+ * and the page kept in a bounded heap ordered as hits_sql orders; then
+ * the page's rows by id. Used when the facet store of this read
+ * transaction's state is ready and can test every filter of QR; *USED =
+ * 0 otherwise (the caller takes the SQL path, which stays the oracle of
+ * tests/unit/test_search_store.c). */
+static int store_run(struct imr_search *s, const struct imr_query *qr,
+                     const struct imr_search_opts *o, const char *fts,
+                     const char *neg, json_t *res, json_t *hits,
+                     int *used, char *err)
+{
+    char sig[IMR_FACETS_SIG_LEN];
+    struct imr_facets *f = NULL;
+    struct imr_facets_q *fq = NULL;
+    unsigned char *excl = NULL;
+    struct spass p;
+    json_t *facets = NULL;
+    size_t n, k, from;
+    long bound;
+    int rc = IMR_OK, cut = 0;
+
+    *used = 0;
+    memset(&p, 0, sizeof(p));
+    if (s->fsrc == NULL || !imr_facets_enabled() ||
+        imr_facets_sig(s->db, sig, NULL) != IMR_OK ||
+        (f = imr_facets_get(s->fsrc, sig)) == NULL)
+        return IMR_OK;
+    if (imr_facets_q_new(f, qr->filters, qr->n_filters, &fq) != IMR_OK) {
+        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* a filter only SQL can test; a page so deep that its heap would
+     * be large (SQL's sorter spills to disk instead) */
+    if (fq == NULL || (o->hits && o->offset + o->limit > STORE_MAX_DEPTH))
+        goto done;
+    *used = 1;
+    atomic_fetch_add(&store_runs, 1);
+    n = imr_facets_items(f);
+    p.f = f;
+    p.q = fq;
+    if (neg != NULL) {
+        if ((excl = calloc(n / 8 + 1, 1)) == NULL) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+        if ((rc = stream_matches(s, ST_MATCH, neg, 0, &p, excl, NULL,
+                                 err)) != IMR_OK)
+            goto done;
+        p.excl = excl;
+    }
+    if (o->facets && imr_facets_cnt_new(f, &p.cnt) != IMR_OK) {
+        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (o->hits) {
+        p.heap.cap = o->offset + o->limit < n ? o->offset + o->limit : n;
+        if (o->limit == 0)
+            p.heap.cap = 0;
+        p.heap.scored = fts != NULL && o->sort != IMR_SORT_DATE;
+        p.heap.v = malloc((p.heap.cap > 0 ? p.heap.cap : 1) *
+                          sizeof(*p.heap.v));
+        if (p.heap.v == NULL) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    bound = atomic_load(&rank_bound);
+    if (fts != NULL && p.heap.cap > 0 && p.heap.scored && bound > 0 &&
+        o->offset + o->limit <= (size_t)bound) {
+        /* newest first; BM25 (nine tenths of the cost per match) for the
+         * first BOUND passing matches only, the older ones counted */
+        long long last = -1;
+
+        p.bounded = 1;
+        p.left = bound;
+        rc = stream_matches(s, ST_SCORED_DESC, fts, 0, &p, NULL, &last,
+                            err);
+        p.bounded = 0;
+        if (rc == IMR_OK && last >= 0) {
+            cut = 1;
+            p.heap.cap = 0;   /* the page is among the ranked ones */
+            rc = stream_matches(s, ST_MATCH_BELOW, fts, last, &p, NULL,
+                                NULL, err);
+        }
+        if (rc != IMR_OK)
+            goto done;
+    } else if (fts != NULL) {
+        /* hits show their BM25 score also when sorted by date */
+        rc = stream_matches(s, o->hits ? ST_SCORED : ST_MATCH, fts, 0,
+                            &p, NULL, NULL, err);
+        if (rc != IMR_OK)
+            goto done;
+    } else {
+        for (k = 0; k < n; k++) {
+            if ((k & 65535) == 65535 && progress_cb(s)) {
+                rc = imr_seterr(err, IMR_ELIMIT, "the query took too "
+                                "long");
+                goto done;
+            }
+            spass_row(&p, k, 0);
+        }
+    }
+    json_object_set_new(res, "total", json_integer((json_int_t)p.total));
+    if (o->facets) {
+        if ((facets = imr_facets_cnt_json(p.cnt,
+                                          IMR_SEARCH_FACET_TOP)) == NULL) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+        json_object_set_new(res, "facets", facets);
+    }
+    if (!o->hits)
+        goto done;
+    if (cut && p.total > bound)
+        json_object_set_new(res, "rank_bound", json_pack(
+            "{s:I, s:I, s:s}", "ranked", (json_int_t)bound, "of",
+            (json_int_t)p.total, "order", "the most recently indexed "
+            "matches, ranked by relevance"));
+    qsort(p.heap.v, p.heap.n, sizeof(*p.heap.v), p.heap.scored ?
+          cmp_cand_scored : cmp_cand_date);
+    from = o->offset < p.heap.n ? o->offset : p.heap.n;
+    rc = store_page(s, qr, fts, json_object_get(res, "interpretation"),
+                    p.heap.v + from, p.heap.n - from, hits, err);
+done:
+    free(p.heap.v);
+    free(excl);
+    imr_facets_cnt_free(p.cnt);
+    imr_facets_q_free(fq);
+    imr_facets_release(s->fsrc, f);
+    return rc;
+}
+
 /* Counts the result set into RES's "total" and, with WITH_FACETS, its
- * facets into "facets". */
+ * facets into "facets": from the facet store when it is ready, else
+ * with SQL (the fallback, and the oracle of tests/unit/test_facets.c). */
 static int run_facets(struct imr_search *s, const struct imr_query *qr,
                       const char *fts, const char *neg, int with_facets,
                       json_t *res, char *err)
 {
     struct sqlq q;
     sqlite3_stmt *st = NULL;
-    json_t *facets = json_object();
-    int rc = IMR_OK, step;
+    json_t *facets = NULL;
+    int rc = IMR_OK, step, used = 0;
     size_t k;
 
     memset(&q, 0, sizeof(q));
-    if (facets == NULL)
+    if (with_facets) {
+        rc = store_facets(s, qr, fts, neg, res, &used, err);
+        if (rc != IMR_OK || used)
+            return rc;
+    }
+    if ((facets = json_object()) == NULL)
         return IMR_ENOMEM;
     for (k = 0; k < sizeof(facet_names) / sizeof(facet_names[0]); k++)
         json_object_set_new(facets, facet_names[k], json_array());
@@ -976,31 +1489,31 @@ static int run_facets(struct imr_search *s, const struct imr_query *qr,
     if (with_facets)
         imr_buf_addf(&q.sql,
         " UNION ALL SELECT * FROM (SELECT 'decision', decision, count(*)"
-        " FROM r GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
+        " FROM r GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT %d)"
         " UNION ALL SELECT * FROM (SELECT 'guideline', c.guideline,"
         " count(DISTINCT c.item_id) FROM r JOIN citations c ON"
-        " c.item_id = r.id GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
+        " c.item_id = r.id GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT %d)"
         " UNION ALL SELECT * FROM (SELECT 'guideline_page', cp.guideline"
         " || ' p.' || CASE WHEN cp.page_from = cp.page_to THEN"
         " cp.page_from ELSE cp.page_from || '-' || cp.page_to END,"
         " count(DISTINCT cp.item_id) FROM r JOIN citation_pages cp ON"
-        " cp.item_id = r.id GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
+        " cp.item_id = r.id GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT %d)"
         " UNION ALL SELECT * FROM (SELECT 'treatment', lower(trim("
         "treatment)), count(*) FROM r WHERE treatment IS NOT NULL"
-        " GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
+        " GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT %d)"
         " UNION ALL SELECT * FROM (SELECT 'category', category ||"
-        " coalesce(' > ' || subcategory, ''), count(*) FROM r"
-        " WHERE category IS NOT NULL GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
+        " coalesce(' > ' || subcategory, ''), count(*) FROM r WHERE"
+        " category IS NOT NULL GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT %d)"
         " UNION ALL SELECT * FROM (SELECT 'diagnosis', g.norm,"
         " count(DISTINCT r.id) FROM r JOIN diagnoses g ON"
-        " g.det_id = r.det_id GROUP BY 2 ORDER BY 3 DESC LIMIT %d)"
+        " g.det_id = r.det_id GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT %d)"
         " UNION ALL SELECT * FROM (SELECT 'year', year, count(*) FROM r"
         " WHERE year IS NOT NULL GROUP BY 2 ORDER BY 2 DESC LIMIT %d)"
         /* DWC letters and DMHC cases; the DMHC review type */
         " UNION ALL SELECT * FROM (SELECT 'program', program, count(*)"
-        " FROM r GROUP BY 2 ORDER BY 3 DESC)"
+        " FROM r GROUP BY 2 ORDER BY 3 DESC, 2)"
         " UNION ALL SELECT * FROM (SELECT 'type', type, count(*) FROM r"
-        " WHERE type IS NOT NULL GROUP BY 2 ORDER BY 3 DESC LIMIT %d)",
+        " WHERE type IS NOT NULL GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT %d)",
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP,
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP,
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP);
@@ -1048,8 +1561,9 @@ static char *cache_key(const struct imr_query *qr,
 
     if (qr->text == NULL || o->limit > CACHE_MAX_LIMIT)
         return NULL;
-    imr_buf_addf(&b, "%zu/%zu/%d/%d/%d/%ld\n", o->limit, o->offset,
-                 (int)o->sort, o->hits, o->facets, o->timeout_ms);
+    imr_buf_addf(&b, "%zu/%zu/%d/%d/%d/%ld/%ld\n", o->limit, o->offset,
+                 (int)o->sort, o->hits, o->facets, o->timeout_ms,
+                 atomic_load(&rank_bound));
     imr_buf_adds(&b, qr->text);
     if (imr_buf_error(&b) != IMR_OK) {
         imr_buf_free(&b);
@@ -1154,7 +1668,7 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
 {
     char *fts = NULL, *neg = NULL, *key = NULL;
     json_t *res = NULL, *hits = NULL, *interp = NULL;
-    int rc, win;
+    int rc, win, txn = 0, used = 0;
 
     *out = NULL;
     if (o->limit > IMR_SEARCH_MAX_LIMIT)
@@ -1171,6 +1685,9 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
     rc = imr_query_fts(qr, &fts, &neg);
     if (rc != IMR_OK)
         return imr_seterr(err, rc, "out of memory");
+    /* one read transaction: the total, the facets (from the store or
+     * SQL) and the hits all see the same index state */
+    txn = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
     res = json_object();
     hits = json_array();
     interp = imr_query_interpretation(qr);
@@ -1187,6 +1704,17 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
                         "relevance"));
     json_object_set_new(res, "interpretation", interp);
     interp = NULL;
+    /* the store path: the whole answer from one pass */
+    if (o->facets || o->hits) {
+        rc = store_run(s, qr, o, fts, neg, res, hits, &used, err);
+        if (rc != IMR_OK)
+            goto done;
+        if (used) {
+            if (o->hits)
+                json_object_set(res, "hits", hits);
+            goto answered;
+        }
+    }
     /* hits without facets and with filters: the hits query counts the
      * total as well (a window over its rows), instead of a second pass
      * over every match; plain full text counts with FTS5 alone below */
@@ -1225,6 +1753,7 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
             goto done;
         json_object_set(res, "hits", hits);
     }
+answered:
     /* also a result whose facets were skipped: asked again on the same
      * index, it would spend the same time to be skipped again */
     if (key != NULL) {
@@ -1236,6 +1765,8 @@ int imr_search_run(struct imr_search *s, const struct imr_query *qr,
 done:
     free(key);
     s->has_deadline = 0;
+    if (txn)
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     json_decref(interp);
     json_decref(hits);
     json_decref(res);
@@ -1276,9 +1807,9 @@ int imr_search_determination(struct imr_search *s, const char *id,
     }
     if (sqlite3_column_type(st, 1) == SQLITE_BLOB) {
         /* text and record packed together (imr_index_put) */
-        rc = imr_index_unpack(sqlite3_column_blob(st, 1),
+        rc = imr_index_unpack(s->ix, sqlite3_column_blob(st, 1),
                               (size_t)sqlite3_column_bytes(st, 1), &text,
-                              &record);
+                              &record, NULL);
         if (rc != IMR_OK) {
             rc = imr_seterr(err, rc == IMR_ENOMEM ? IMR_ENOMEM : IMR_EDB,
                             "stored letter cannot be unpacked");

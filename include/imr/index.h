@@ -9,7 +9,12 @@
 #include <jansson.h>
 #include "imr/record.h"
 
-#define IMR_INDEX_SCHEMA_VERSION 2
+#define IMR_INDEX_SCHEMA_VERSION 3
+
+/* The deflate preset dictionary of packed letters (docs/schema.md). */
+#define IMR_INDEX_DICT_MAX 32768     /* bytes at most (deflate's window) */
+#define IMR_INDEX_DICT_MIN_SAMPLES 8 /* fewer letters: no dictionary */
+#define IMR_INDEX_DICT_SAMPLES 256   /* letters a build trains it on */
 
 /* Flags of imr_index_open. */
 #define IMR_INDEX_RDONLY 0x0   /* read-only (SQLITE_OPEN_READONLY) */
@@ -126,12 +131,51 @@ int imr_index_delete_source(struct imr_index *ix, const char *source,
                             char *err);
 
 /* Unpacks BLOB (N bytes), the determinations.text of a letter written by
- * imr_index_put (compressed together with its record): the letter text
- * in *TEXT and, when RECORD is not NULL, the record JSON in *RECORD (both
- * free()). IMR_OK, IMR_EINVAL (not a packed letter, or corrupt),
- * IMR_ENOMEM. */
-int imr_index_unpack(const void *blob, size_t n, char **text,
-                     char **record);
+ * imr_index_put (compressed together with its record, with or without
+ * the index's deflate dictionary, which is read through IX and cached
+ * per handle; IX may be NULL for blobs without one): the letter text in
+ * *TEXT and, when RECORD is not NULL, the record JSON in *RECORD (both
+ * free()). IMR_OK, IMR_EINVAL (not a packed letter, or corrupt: ERR says
+ * why; ERR may be NULL), IMR_EDB, IMR_ENOMEM. */
+int imr_index_unpack(struct imr_index *ix, const void *blob, size_t n,
+                     char **text, char **record, char *err);
+
+/* Trains the index's deflate dictionary from the N letters RECS (their
+ * text and record JSON: the most frequent lines and JSON members, up to
+ * IMR_INDEX_DICT_MAX bytes) and stores it, inside the build transaction,
+ * when the index has none yet and at least IMR_INDEX_DICT_MIN_SAMPLES of
+ * the letters have distinct ids; otherwise does nothing. Letters put
+ * afterwards are packed with it. IMR_OK, IMR_EINVAL (no build
+ * transaction), IMR_EDB, IMR_ENOMEM. */
+int imr_index_train(struct imr_index *ix, struct imr_record *const *recs,
+                    size_t n, char *err);
+
+/* The id of the dictionary new letters are packed with (loaded by
+ * imr_index_begin, made by imr_index_train); 0: none. */
+long long imr_index_dict_id(const struct imr_index *ix);
+
+/* A packer: the record JSON and deflate work of imr_index_put, made
+ * usable on another thread than the writer's (one packer per thread). */
+struct imr_packer;
+
+/* Makes a packer with a copy of the index's current dictionary (call on
+ * the writer's thread, after imr_index_train). IMR_OK with *OUT
+ * (imr_packer_free), IMR_ENOMEM. */
+int imr_packer_new(struct imr_index *ix, struct imr_packer **out,
+                   char *err);
+/* Frees a packer; NULL is ok. */
+void imr_packer_free(struct imr_packer *pk);
+/* Packs REC's text and record JSON into a new blob *BLOB of *N bytes
+ * (free()), as imr_index_put stores it. Touches no database. IMR_OK,
+ * IMR_ELIMIT (over 4 GB), IMR_ENOMEM. */
+int imr_packer_pack(struct imr_packer *pk, const struct imr_record *rec,
+                    unsigned char **blob, size_t *n, char *err);
+/* imr_index_put with the blob made by imr_packer_pack for REC (a packer
+ * of this index: its dictionary must be the index's). IMR_OK, IMR_EINVAL
+ * (a blob of another dictionary), IMR_EDB, IMR_ENOMEM. */
+int imr_index_put_packed(struct imr_index *ix, const struct imr_record *rec,
+                         const unsigned char *blob, size_t n,
+                         long long *det_id, char *err);
 
 /* Reads the files row of PATH into *OUT (imr_index_file_clear). Returns
  * IMR_OK, IMR_ENOTFOUND, IMR_EDB or IMR_ENOMEM. */

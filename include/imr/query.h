@@ -69,6 +69,9 @@ enum imr_qfield {
 struct imr_qfilter {
     enum imr_qfield field;
     int negate;               /* 1: the item must NOT match */
+    int any_of;               /* 0: must match on its own; N > 0: typed
+                               * in an OR of fields, so one of the
+                               * filters with this N must match */
     char *value;              /* normalised value (see the field) */
     char *lo, *hi;            /* date bounds "YYYY-MM-DD", NULL = open */
     long nlo, nhi;            /* number bounds (year, age), inclusive */

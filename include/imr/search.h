@@ -9,6 +9,7 @@
 
 #define IMR_SEARCH_MAX_LIMIT 1000   /* hits per page at most */
 #define IMR_SEARCH_FACET_TOP 20     /* values listed per facet */
+#define IMR_SEARCH_RANK_BOUND 10000 /* candidates ranked at most (default) */
 
 enum imr_sort {
     IMR_SORT_RELEVANCE = 0,   /* BM25 (filters only: newest first) */
@@ -48,6 +49,22 @@ void imr_search_close(struct imr_search *s);
 int imr_search_run(struct imr_search *s, const struct imr_query *q,
                    const struct imr_search_opts *o, json_t **out,
                    char *err);
+
+/* Queries answered by the store path since the process started: one
+ * pass over the full-text matches with every filter tested in the
+ * facet store (lib/facets.c), instead of SQL joins (tests, benchmarks). */
+unsigned long imr_search_store_runs(void);
+
+/* Sets the bound on the candidates ranked by relevance, for every
+ * handle; returns the previous one. When more than K items match a
+ * query answered by the store path (sorted by relevance, its page
+ * within the first K), the total and facets still count every match but
+ * only the K most recently indexed matches (highest item ids) are
+ * ranked by BM25 (a tenth of the cost per match is the count, the rest
+ * the ranking); the answer then says so: "rank_bound": {"ranked": K,
+ * "of": total, "order"}. 0 turns the bound off (every match ranked, as
+ * the SQL path does). Default IMR_SEARCH_RANK_BOUND. */
+long imr_search_rank_bound(long k);
 
 /* The whole letter whose record id (or case number) is ID: the parse
  * record with "text" and "summary". IMR_OK with *OUT (json_decref),

@@ -144,13 +144,14 @@ static void stored_letter_check(struct imr_index *ix, const char *ext_id)
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_type(st, 0), SQLITE_BLOB);
     assert_string_equal((const char *)sqlite3_column_text(st, 1), "");
-    assert_int_equal(imr_index_unpack(sqlite3_column_blob(st, 0),
+    assert_int_equal(imr_index_unpack(ix, sqlite3_column_blob(st, 0),
                                       (size_t)sqlite3_column_bytes(st, 0),
-                                      &text, &record), IMR_OK);
+                                      &text, &record, NULL), IMR_OK);
     sqlite3_finalize(st);
     assert_string_equal(text, "Whole letter text written for this test.");
     free(text);
-    assert_int_equal(imr_index_unpack("IMRZ", 4, &text, NULL), IMR_EINVAL);
+    assert_int_equal(imr_index_unpack(ix, "IMRZ", 4, &text, NULL, NULL),
+                     IMR_EINVAL);
     assert_null(text);
     js = json_loads(record, 0, NULL);
     assert_non_null(js);

@@ -382,6 +382,50 @@ static void test_boolean_forms(void **state)
     }
 }
 
+/* An OR of fields is one group (any member may match); negated, each
+ * member is excluded; groups are numbered apart. */
+static void test_or_of_fields(void **state)
+{
+    struct imr_query *q = parse_ok("FRP (guideline:ODG OR guideline:ACOEM)"
+                                   " decision:upheld (year:2014 OR "
+                                   "year:2015 OR outcome:overturned)");
+    json_t *in;
+    char *fts;
+
+    (void)state;
+    assert_int_equal(q->n_filters, 6);
+    assert_int_equal(q->filters[0].field, IMR_QF_CITE);
+    assert_int_equal(q->filters[0].any_of, 1);
+    assert_int_equal(q->filters[1].field, IMR_QF_CITE);
+    assert_int_equal(q->filters[1].any_of, 1);
+    assert_int_equal(q->filters[2].field, IMR_QF_DECISION);
+    assert_int_equal(q->filters[2].any_of, 0);
+    assert_int_equal(q->filters[3].any_of, 2);
+    assert_int_equal(q->filters[4].any_of, 2);
+    assert_int_equal(q->filters[5].field, IMR_QF_OUTCOME);
+    assert_int_equal(q->filters[5].any_of, 2);
+    fts = fts_of(q);
+    assert_non_null(strstr(fts, "FRP"));
+    assert_null(strstr(fts, "ODG"));
+    free(fts);
+    in = imr_query_interpretation(q);
+    assert_non_null(in);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(
+        json_object_get(in, "filters"), 1), "any_of")), 1);
+    assert_null(json_object_get(json_array_get(json_object_get(in,
+        "filters"), 2), "any_of"));
+    json_decref(in);
+    imr_query_free(q);
+
+    q = parse_ok("-(category:surgery OR category:injection) FRP");
+    assert_int_equal(q->n_filters, 2);
+    assert_int_equal(q->filters[0].negate, 1);
+    assert_int_equal(q->filters[0].any_of, 0);
+    assert_int_equal(q->filters[1].negate, 1);
+    assert_int_equal(q->filters[1].any_of, 0);
+    imr_query_free(q);
+}
+
 static void test_negated_filters_and_or_fallback(void **state)
 {
     struct imr_query *q = parse_ok("FRP -decision:upheld NOT ODG");
@@ -453,7 +497,12 @@ static void test_errors(void **state)
     expect_error("FRP OR", IMR_EINVAL, 4, "OR needs a term after");
     expect_error("OR FRP", IMR_EINVAL, 0, "OR needs a term before");
     expect_error("FRP NOT", IMR_EINVAL, 4, "nothing to exclude after NOT");
-    expect_error("decision:upheld OR FRP", IMR_EINVAL, 0, "cannot be inside");
+    expect_error("decision:upheld OR FRP", IMR_EINVAL, 0,
+                 "only with other fields");
+    expect_error("guideline:ODG OR MTUS", IMR_EINVAL, 0,
+                 "only with other fields");
+    expect_error("FRP (year:2014 OR by:reviewer)", IMR_EINVAL, 5,
+                 "only with other fields");
     expect_error("FRP OR -psych", IMR_EINVAL, 7, "exclusion needs");
     expect_error("gender:x", IMR_EINVAL, 0, "gender: must be");
     expect_error("\"--\"", IMR_EINVAL, 1, "nothing to search");
@@ -506,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_treatment_field),
         cmocka_unit_test(test_synonyms_both_ways),
         cmocka_unit_test(test_boolean_forms),
+        cmocka_unit_test(test_or_of_fields),
         cmocka_unit_test(test_negated_filters_and_or_fallback),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_errors),

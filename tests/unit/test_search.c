@@ -284,6 +284,35 @@ static void test_filters_only(void **state)
     expect_hits("", "T-005#1 T-004#1 T-004#2 T-003#1 T-002#1 T-001#1");
 }
 
+/* OR of fields: any member matches; with text and other filters; and
+ * the "why" of a hit names only the group member it meets. */
+static void test_or_of_fields(void **state)
+{
+    json_t *res, *why;
+
+    (void)state;
+    expect_hits("guideline:ODG OR guideline:ACOEM", "T-004#1 T-004#2");
+    expect_hits("year:2013 OR year:2015 OR gender:male",
+                "T-005#1 T-004#1 T-004#2 T-003#1 T-002#1 T-001#1");
+    expect_hits("(year:2013 OR diagnosis:lumbago) FRP", "T-001#1 T-002#1");
+    expect_hits("upheld (page:49 OR page:41)", "T-005#1 T-001#1");
+    expect_hits("-(decision:upheld OR year:2014)", "T-004#2");
+    expect_hits("FRP (citing:\"MTUS p.49\" OR guideline:ODG)",
+                "T-001#1 T-002#1");
+    expect_hits("citing:\"MTUS p.49\" OR guideline:ODG",
+                "T-004#2 T-002#1 T-001#1");
+    res = search("(page:49 OR guideline:ODG) decision:overturned", 10, 0,
+                 IMR_SORT_RELEVANCE);
+    assert_int_equal(json_integer_value(json_object_get(res, "total")), 2);
+    why = json_object_get(json_array_get(json_object_get(res, "hits"), 0),
+                          "why");
+    /* T-004#2 cites ODG only: no line about page 49 */
+    assert_int_equal(json_array_size(why), 2);
+    assert_non_null(strstr(json_string_value(json_array_get(why, 0)),
+                           "ODG"));
+    json_decref(res);
+}
+
 static void test_text_forms(void **state)
 {
     (void)state;
@@ -447,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_page_ranges),
         cmocka_unit_test(test_synonyms),
         cmocka_unit_test(test_filters_only),
+        cmocka_unit_test(test_or_of_fields),
         cmocka_unit_test(test_text_forms),
         cmocka_unit_test(test_paging_facets_snippet),
         cmocka_unit_test(test_limits_and_letters),

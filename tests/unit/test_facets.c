@@ -1,0 +1,480 @@
+/* Tests of lib/facets.c, the facet store: over a small generated index,
+ * the facets and totals it gives (through imr_search_run) equal the SQL
+ * facets exactly for plain text, filters, negations, citation filters
+ * and empty results; after a write from another connection they follow
+ * the new state; two threads with their own handles share one store. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "imr/facets.h"
+#include "imr/imr.h"
+#include "imr/index.h"
+#include "imr/query.h"
+#include "imr/record.h"
+#include "imr/search.h"
+
+static char db_path[256];
+
+/* Invented values; none of this text comes from a real determination.
+ * 30 treatments in varied case and spacing (one facet value per
+ * lower(trim())), so the top 20 is cut among ties. */
+static const char *const treatments[] = {
+    "Norco 10/325 #60", "  norco 10/325 #60 ", "Physical therapy",
+    "Acupuncture x6", "Lumbar MRI", "FRP evaluation", "TENS unit",
+    "Cyclobenzaprine 7.5 mg", "Tramadol ER", "Chiropractic care",
+    "Epidural steroid injection", "Knee brace", "Cervical MRI",
+    "Urine drug screen", "Topical lidocaine", "Gabapentin 300 mg",
+    "Home exercise kit", "Psychology consult", "Massage therapy",
+    "Aquatic therapy", "Shoulder arthroscopy", "Sleep study",
+    "Naproxen 550 mg", "Omeprazole 20 mg", "Ketoprofen cream",
+    "Hot/cold unit", "Lumbar fusion", "Trigger point injection",
+    "Facet block", "Orthopedic consult"
+};
+static const char *const diagnoses[] = {
+    "lumbago", "Cervicalgia", "lumbar radiculopathy", "knee pain",
+    "shoulder impingement", "chronic pain syndrome", "depression",
+    "neck strain"
+};
+static const char *const guidelines[] = {"MTUS", "ACOEM", "ODG",
+                                         "Official Disability Guidelines"};
+static const char *const words[] = {
+    "therapy", "medically", "necessary", "functional", "improvement",
+    "opioid", "documented", "radicular", "imaging", "exercise"
+};
+
+static unsigned long long rng = 88172645463325252ULL;
+
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+/* Letter I of the generated set, with ID's prefix PFX. */
+static struct imr_record *make_record(const char *pfx, int i)
+{
+    struct imr_record *r = imr_record_new();
+    char buf[256];
+    int k, n_items = 1 + (int)rnd(3), n_diag = (int)rnd(4);
+
+    assert_non_null(r);
+    snprintf(buf, sizeof(buf), "%s-%03d", pfx, i);
+    r->id = strdup(buf);
+    r->format = strdup("case_number_header");
+    r->source = strdup("test");
+    if (rnd(10) > 0) {
+        snprintf(buf, sizeof(buf), "%d-0%d-1%d", 2013 + (int)rnd(6),
+                 1 + (int)rnd(9), (int)rnd(9));
+        r->date_decision = strdup(buf);
+    }
+    if (rnd(4) == 0) {
+        free(r->program);
+        r->program = strdup("dmhc");
+        r->review_type = strdup(rnd(2) ? "medical necessity" :
+                                "experimental/investigational");
+    }
+    r->gender = strdup(rnd(2) ? "female" : "male");
+    r->age = 30 + (int)rnd(40);
+    r->text = strdup("Invented letter text for the facet test.");
+    r->summary = strdup("The injured worker has chronic pain.");
+    for (k = 0; k < n_diag; k++)   /* repeats: counted once per item */
+        assert_int_equal(imr_strv_push(&r->diagnoses, &r->n_diagnoses,
+                         diagnoses[rnd(8)]), IMR_OK);
+    for (k = 0; k < n_items; k++) {
+        struct imr_item *it;
+        int c, n_cites = (int)rnd(4);
+
+        assert_int_equal(imr_record_add_item(r, &it), IMR_OK);
+        it->treatment = rnd(15) > 0 ? strdup(treatments[rnd(30)]) : NULL;
+        it->decision = rnd(3) == 0 ? IMR_DECISION_OVERTURNED :
+                       IMR_DECISION_UPHELD;
+        snprintf(buf, sizeof(buf), "The %s is %s %s because %s.",
+                 words[rnd(10)], words[rnd(10)], words[rnd(10)],
+                 words[rnd(10)]);
+        it->rationale = strdup(buf);
+        if (rnd(3) > 0) {
+            it->category = strdup(rnd(2) ? "Pharmaceuticals" :
+                                  "Diagnostic Testing");
+            if (rnd(2))
+                it->subcategory = strdup(rnd(2) ? "Opioids" : "MRI");
+        }
+        for (c = 0; c < n_cites; c++) {
+            struct imr_citation *ct;
+            int p = 20 + (int)rnd(30), q = (int)rnd(3);
+
+            assert_int_equal(imr_item_add_citation(it, &ct), IMR_OK);
+            ct->by = rnd(2) ? IMR_BY_REVIEWER : IMR_BY_CLAIMS_ADMINISTRATOR;
+            ct->guideline = strdup(guidelines[rnd(4)]);
+            if (rnd(3) > 0)
+                assert_int_equal(imr_citation_add_pages(ct, p, p + q),
+                                 IMR_OK);
+            if (rnd(3) == 0)
+                assert_int_equal(imr_citation_add_pages(ct, 49, 49),
+                                 IMR_OK);
+        }
+    }
+    return r;
+}
+
+/* Adds N generated letters named PFX-NNN and deletes letter DEL_ID
+ * (when not NULL), in one transaction of a writer connection. */
+static int write_letters(const char *pfx, int n, const char *del_id)
+{
+    struct imr_index *ix = NULL;
+    char err[IMR_ERR_LEN];
+    long long det = 0;
+    int i;
+
+    if (imr_index_open(db_path, IMR_INDEX_RDWR, &ix, err) != IMR_OK ||
+        imr_index_begin(ix, err) != IMR_OK) {
+        fprintf(stderr, "write: %s\n", err);
+        imr_index_close(ix);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        struct imr_record *r = make_record(pfx, i);
+
+        if (imr_index_put(ix, r, NULL, err) != IMR_OK) {
+            fprintf(stderr, "put: %s\n", err);
+            imr_record_free(r);
+            imr_index_close(ix);
+            return -1;
+        }
+        imr_record_free(r);
+    }
+    if (del_id != NULL &&
+        (imr_index_find(ix, del_id, &det, NULL, err) != IMR_OK ||
+         imr_index_delete(ix, det, err) != IMR_OK)) {
+        fprintf(stderr, "delete: %s\n", err);
+        imr_index_close(ix);
+        return -1;
+    }
+    if (imr_index_commit(ix, err) != IMR_OK) {
+        fprintf(stderr, "commit: %s\n", err);
+        imr_index_close(ix);
+        return -1;
+    }
+    imr_index_close(ix);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(db_path, sizeof(db_path), "%s/test_facets_%ld.db",
+             IMR_BINARY_DIR, (long)getpid());
+    unlink(db_path);
+    return write_letters("F", 150, NULL);
+}
+
+static int teardown(void **state)
+{
+    char p[300];
+
+    (void)state;
+    unlink(db_path);
+    snprintf(p, sizeof(p), "%s-wal", db_path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", db_path);
+    unlink(p);
+    return 0;
+}
+
+static const char *const queries[] = {
+    "therapy", "medically necessary", "\"functional improvement\"",
+    "upheld", "overturned therapy", "citing MTUS p.49", "MTUS p.30-35",
+    "guideline:ACOEM", "guideline:ODG page:20-60 upheld",
+    "therapy -opioid", "-therapy", "program:dmhc", "type:experimental",
+    "year:2015", "year:2014-2016 imaging", "diagnosis:lumbago",
+    "category:pharmaceuticals", "by:reviewer opioid",
+    "zzzqqq", "year:1990", "norco", "exercise OR imaging",
+};
+
+/* Total and facets of TEXT on S (hits and facets, as /v1/search asks),
+ * as compact JSON (free). */
+static char *facets_of(struct imr_search *s, const char *text, int sort)
+{
+    struct imr_query *q = NULL;
+    struct imr_search_opts o = {10, 0, sort ? IMR_SORT_DATE :
+                                IMR_SORT_RELEVANCE, 1, 1, 0};
+    char err[IMR_ERR_LEN] = "";
+    json_t *res = NULL, *cut;
+    char *out;
+
+    if (imr_query_parse(text, &q, NULL, err) != IMR_OK)
+        fprintf(stderr, "parse %s: %s\n", text, err);
+    assert_non_null(q);
+    if (imr_search_run(s, q, &o, &res, err) != IMR_OK)
+        fprintf(stderr, "search %s: %s\n", text, err);
+    assert_non_null(res);
+    imr_query_free(q);
+    cut = json_pack("{s:O, s:O}", "total", json_object_get(res, "total"),
+                    "facets", json_object_get(res, "facets"));
+    assert_non_null(cut);
+    out = json_dumps(cut, JSON_COMPACT);
+    assert_non_null(out);
+    json_decref(cut);
+    json_decref(res);
+    return out;
+}
+
+#define NQ (sizeof(queries) / sizeof(queries[0]))
+
+/* The SQL answers (the oracle) of every query, both sorts. */
+static void oracle(char **out)
+{
+    struct imr_search *s = NULL;
+    char err[IMR_ERR_LEN];
+    int was = imr_facets_enable(0);
+    size_t i;
+
+    assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+    for (i = 0; i < NQ * 2; i++)
+        out[i] = facets_of(s, queries[i / 2], (int)(i % 2));
+    imr_search_close(s);
+    imr_facets_enable(was);
+}
+
+/* Builds the store of the current state through a first query on a
+ * handle and waits for it. */
+static void ready(struct imr_facets_src *fs)
+{
+    struct imr_search *s = NULL;
+    char err[IMR_ERR_LEN];
+
+    imr_facets_wait(fs);      /* a build of an older state may run */
+    assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+    free(facets_of(s, "zzzqqq", 0));
+    imr_facets_wait(fs);
+    imr_search_close(s);
+}
+
+/* Every query on a new handle, compared with EXPECT; returns how many
+ * were answered from the store. */
+static unsigned long compare_all(char **expect)
+{
+    struct imr_search *s = NULL;
+    char err[IMR_ERR_LEN];
+    unsigned long before = imr_facets_served();
+    size_t i;
+
+    assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+    for (i = 0; i < NQ * 2; i++) {
+        char *got = facets_of(s, queries[i / 2], (int)(i % 2));
+
+        if (strcmp(got, expect[i]) != 0)
+            fprintf(stderr, "query %s (sort %d):\n sql:   %s\n store: %s\n",
+                    queries[i / 2], (int)(i % 2), expect[i], got);
+        assert_string_equal(got, expect[i]);
+        free(got);
+    }
+    imr_search_close(s);
+    return imr_facets_served() - before;
+}
+
+static void free_all(char **v)
+{
+    size_t i;
+
+    for (i = 0; i < NQ * 2; i++) {
+        free(v[i]);
+        v[i] = NULL;
+    }
+}
+
+/* The facets have values enough to cut among ties, and the store's
+ * answers equal SQL's byte for byte. */
+static void test_store_equals_sql(void **state)
+{
+    char *expect[NQ * 2];
+    struct imr_facets_src *fs = NULL;
+    char err[IMR_ERR_LEN];
+    json_t *all;
+
+    (void)state;
+    oracle(expect);
+    all = json_loads(expect[0], 0, NULL);    /* "therapy" */
+    assert_non_null(all);
+    assert_true(json_integer_value(json_object_get(all, "total")) > 20);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(
+        all, "facets"), "treatment")), IMR_SEARCH_FACET_TOP);
+    json_decref(all);
+    assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
+    ready(fs);
+    assert_int_equal(compare_all(expect), NQ * 2);
+    imr_facets_detach(fs);
+    free_all(expect);
+}
+
+/* A write from another connection: the store of the old state is never
+ * used for the new one; the rebuilt store matches the new SQL answers. */
+static void test_follows_writes(void **state)
+{
+    char *expect[NQ * 2];
+    struct imr_facets_src *fs = NULL;
+    struct imr_search *s = NULL;
+    char err[IMR_ERR_LEN], *old_t, *new_t, *got;
+
+    (void)state;
+    assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
+    ready(fs);
+    assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+    old_t = facets_of(s, "therapy", 0);
+    /* 30 letters more, one less: the same handle, store of the old state
+     * still published */
+    assert_int_equal(write_letters("G", 30, "F-007"), 0);
+    oracle(expect);
+    new_t = expect[0];
+    assert_string_not_equal(old_t, new_t);
+    got = facets_of(s, "therapy", 0);
+    assert_string_equal(got, new_t);
+    free(got);
+    /* only deletions: the letter count changes the signature */
+    imr_facets_wait(fs);
+    ready(fs);
+    assert_int_equal(write_letters("H", 0, "F-011"), 0);
+    free_all(expect);
+    oracle(expect);
+    got = facets_of(s, "medically necessary", 1);
+    assert_string_equal(got, expect[3]);
+    free(got);
+    imr_search_close(s);
+    ready(fs);
+    assert_int_equal(compare_all(expect), NQ * 2);
+    imr_facets_detach(fs);
+    free(old_t);
+    free_all(expect);
+}
+
+struct worker {
+    char **expect;
+    int bad;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct imr_search *s = NULL;
+    char err[IMR_ERR_LEN];
+    int round;
+    size_t i;
+
+    if (imr_search_open(db_path, &s, err) != IMR_OK) {
+        w->bad++;
+        return NULL;
+    }
+    for (round = 0; round < 3; round++) {
+        for (i = 0; i < NQ * 2; i++) {
+            struct imr_query *q = NULL;
+            struct imr_search_opts o = {10, 0, i % 2 ? IMR_SORT_DATE :
+                                        IMR_SORT_RELEVANCE, 1, 1, 0};
+            json_t *res = NULL, *cut;
+            char *got;
+
+            if (imr_query_parse(queries[i / 2], &q, NULL, err) != IMR_OK ||
+                imr_search_run(s, q, &o, &res, err) != IMR_OK) {
+                imr_query_free(q);
+                w->bad++;
+                continue;
+            }
+            imr_query_free(q);
+            cut = json_pack("{s:O, s:O}", "total", json_object_get(res,
+                            "total"), "facets", json_object_get(res,
+                                                               "facets"));
+            got = cut != NULL ? json_dumps(cut, JSON_COMPACT) : NULL;
+            if (got == NULL || strcmp(got, w->expect[i]) != 0)
+                w->bad++;
+            free(got);
+            json_decref(cut);
+            json_decref(res);
+        }
+        /* forget the cached answers: reopen */
+        imr_search_close(s);
+        if (imr_search_open(db_path, &s, err) != IMR_OK) {
+            w->bad++;
+            return NULL;
+        }
+    }
+    imr_search_close(s);
+    return NULL;
+}
+
+/* Two threads with their own handles while the store is built and
+ * published: every answer equals SQL's. */
+static void test_threads(void **state)
+{
+    char *expect[NQ * 2];
+    struct worker w[2];
+    pthread_t th[2];
+    struct imr_facets_src *fs = NULL;
+    char err[IMR_ERR_LEN];
+    int i;
+
+    (void)state;
+    oracle(expect);
+    /* a fresh state, so the store is (re)built while they run */
+    assert_int_equal(write_letters("K", 5, NULL), 0);
+    free_all(expect);
+    oracle(expect);
+    assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
+    for (i = 0; i < 2; i++) {
+        w[i].expect = expect;
+        w[i].bad = 0;
+        assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]),
+                         0);
+    }
+    for (i = 0; i < 2; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].bad, 0);
+    }
+    imr_facets_detach(fs);
+    free_all(expect);
+}
+
+/* The store's own figures: items, bytes, signature of the state. */
+static void test_store_figures(void **state)
+{
+    struct imr_index *ix = NULL;
+    struct imr_facets *f = NULL;
+    char err[IMR_ERR_LEN], sig[IMR_FACETS_SIG_LEN];
+    sqlite3_stmt *st = NULL;
+    long long items;
+
+    (void)state;
+    assert_int_equal(imr_index_open(db_path, IMR_INDEX_RDONLY, &ix, err),
+                     IMR_OK);
+    assert_int_equal(imr_facets_build(imr_index_db(ix), NULL, &f, err),
+                     IMR_OK);
+    assert_int_equal(sqlite3_prepare_v2(imr_index_db(ix), "SELECT count(*)"
+                     " FROM items", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    items = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    assert_int_equal((long long)imr_facets_items(f), items);
+    assert_true(imr_facets_bytes(f) > imr_facets_items(f) * 4);
+    assert_int_equal(imr_facets_sig(imr_index_db(ix), sig, err), IMR_OK);
+    assert_string_equal(imr_facets_store_sig(f), sig);
+    imr_facets_free(f);
+    imr_index_close(ix);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store_equals_sql),
+        cmocka_unit_test(test_store_figures),
+        cmocka_unit_test(test_follows_writes),
+        cmocka_unit_test(test_threads),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
