@@ -237,7 +237,7 @@ static void print_citations(const json_t *cites)
 
 static void print_hits(const json_t *res)
 {
-    const json_t *hits = json_object_get(res, "hits"), *h, *d;
+    const json_t *hits = json_object_get(res, "hits"), *h, *d, *rb;
     const json_t *in = json_object_get(res, "interpretation");
     long total = (long)json_integer_value(json_object_get(res, "total"));
     long offset = (long)json_integer_value(json_object_get(res, "offset"));
@@ -288,6 +288,12 @@ static void print_hits(const json_t *res)
         printf("%ld hit%s (showing %ld-%ld, by %s)\n", total,
                total == 1 ? "" : "s", offset + 1,
                offset + (long)json_array_size(hits), str(res, "sort"));
+    if ((rb = json_object_get(res, "rank_bound")) != NULL)
+        printf("%sRanked:%s %s (%" JSON_INTEGER_FORMAT " of %"
+               JSON_INTEGER_FORMAT "); total and facets count every match\n",
+               C_DIM, C_OFF, str(rb, "order"),
+               json_integer_value(json_object_get(rb, "ranked")),
+               json_integer_value(json_object_get(rb, "of")));
 }
 
 static void print_letter(const json_t *rec)

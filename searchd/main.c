@@ -46,6 +46,11 @@ static const struct setting settings[] = {
     {"max-response", 4096, 1 << 30, 16 << 20,
      offsetof(struct opts, max_response),
      "bytes of one response at most (larger: 400)"},
+    {"rank-bound", 0, 100000000, IMR_SEARCH_RANK_BOUND,
+     offsetof(struct opts, rank_bound),
+     "rank by relevance only this many newest matches of\n"
+     "                       a larger result (total and facets stay\n"
+     "                       exact, the answer says so); 0: rank all"},
 };
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -339,6 +344,7 @@ int main(int argc, char **argv)
                   "is", err);
     }
     imr_search_close(probe);
+    imr_search_rank_bound(srv.o.rank_bound);
     if (check) {
         printf("configuration OK\n");
         return 0;

@@ -27,9 +27,9 @@ struct opts {
     const char *token;       /* --token: bearer token required, or NULL */
     int insecure_public;     /* --insecure-public: no token off loopback */
     const char *user;        /* --user: drop privileges to this user */
+    int rank_bound;          /* --rank-bound: candidates ranked, 0 = all */
 };
 
-/* One worker thread: its own event base, evhttp and index connection. */
 /* A worker's access-log lines not yet written (log.c): one write(2) per
  * ACCESS_FLUSH_MS (the worker's timer) or per full buffer, instead of a
  * locked write per request; written out when the worker stops. */
@@ -39,6 +39,7 @@ struct access_buf {
     size_t n, cap;
 };
 
+/* One worker thread: its own event base, evhttp and index connection. */
 struct worker {
     int idx;
     pthread_t tid;

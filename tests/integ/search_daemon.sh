@@ -47,6 +47,37 @@ done
     fail "index never picked up"
 kill -TERM "$DPID"; wait "$DPID"
 
+# --rank-bound: a result larger than the bound is ranked over its newest
+# matches only, and says so; total and facets stay whole. The store that
+# does it is built in the background: the first answers may come from
+# SQL (exact ranking), so ask until it is ready (a new limit each time:
+# an answer is cached with its options).
+start_daemon "$LIVE" "$TMP/sd-rb.log" --threads 1 --rank-bound 3
+UR=http://127.0.0.1:$PORT
+for i in $(seq 50); do
+    r=$(curl -s "$UR/v1/search?q=necessary&limit=$((i + 1))")
+    [ "$(jq '.rank_bound.ranked // 0' <<<"$r")" = 3 ] && break
+    sleep 0.1
+done
+tot=$(jq .total <<<"$r")
+[ "$tot" -gt 3 ] && [ "$(jq '.rank_bound.ranked' <<<"$r")" = 3 ] &&
+    [ "$(jq '.rank_bound.of' <<<"$r")" = "$tot" ] &&
+    pass "--rank-bound 3: $tot matches, 3 ranked, the answer says so" ||
+    fail "--rank-bound: $r"
+"$CL" --server "$UR" --limit 1 necessary | grep -q '^Ranked: ' &&
+    pass "the client shows the bound" || fail "client: no Ranked: line"
+kill -TERM "$DPID"; wait "$DPID"
+start_daemon "$LIVE" "$TMP/sd-rb0.log" --threads 1 --rank-bound 0
+UR=http://127.0.0.1:$PORT
+for i in $(seq 20); do
+    r=$(curl -s "$UR/v1/search?q=necessary&limit=2")
+    sleep 0.1
+done
+[ "$(jq 'has("rank_bound")' <<<"$r")" = false ] &&
+    [ "$(jq .total <<<"$r")" = "$tot" ] &&
+    pass "--rank-bound 0 ranks every match" || fail "--rank-bound 0: $r"
+kill -TERM "$DPID"; wait "$DPID"
+
 start_daemon "$LIVE" "$TMP/sd.log" --threads 4
 U=http://127.0.0.1:$PORT
 
