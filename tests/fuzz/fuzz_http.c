@@ -26,12 +26,14 @@ void log_debug(const char *fmt, ...) { (void)fmt; }
 void log_info(const char *fmt, ...) { (void)fmt; }
 void log_warnx(const char *fmt, ...) { (void)fmt; }
 void log_warn(const char *fmt, ...) { (void)fmt; }
-void log_access(int worker, const char *method, const char *path,
-                int status, size_t bytes, double ms)
+void log_access(struct access_buf *ab, int worker, const char *method,
+                const char *path, int status, size_t bytes, double ms)
 {
-    (void)worker; (void)method; (void)path; (void)status; (void)bytes;
-    (void)ms;
+    (void)ab; (void)worker; (void)method; (void)path; (void)status;
+    (void)bytes; (void)ms;
 }
+void log_access_flush(struct access_buf *ab) { (void)ab; }
+void log_access_free(struct access_buf *ab) { (void)ab; }
 void fatalx(const char *fmt, ...)
 {
     va_list ap;
