@@ -141,6 +141,9 @@ def collect(out, count):
                       "queries": inproc.get("queries"),
                       "qps_single_thread": inproc.get("qps_single_thread"),
                       "mean_body_bytes": inproc.get("mean_body_bytes"),
+                      "store_ready_ms": inproc.get("store_ready_ms"),
+                      "store_runs": inproc.get("store_runs"),
+                      "rank_bound": inproc.get("rank_bound"),
                       "classes": classes, "mix": mix}
     http = {}
     for name in ("search", "health", "hello"):
@@ -285,6 +288,15 @@ def markdown(r, png_rel):
              "that hit the 5 s query timeout (503 in the daemon): %s."
              % (q["rounds"], q["queries"], fmt(q["qps_single_thread"]),
                 q["mean_body_bytes"], q.get("timeouts")))
+    if q.get("store_ready_ms") is not None:
+        L.append("")
+        L.append("The in-memory store (lib/facets.c) was built in %s ms "
+                 "before the first pass, as imr-searchd builds it when its "
+                 "workers start (they answer meanwhile, from SQL); %s of "
+                 "the runs were answered from it; relevance ranking bound: "
+                 "%s candidates (0 = none)."
+                 % (fmt(q["store_ready_ms"]), q.get("store_runs"),
+                    q.get("rank_bound")))
     L.append("")
     h = r["http"]
     if h.get("search"):

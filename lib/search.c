@@ -1167,6 +1167,19 @@ static void cheap_push(struct cheap *h, const struct cand *c)
 
 static atomic_long rank_bound = IMR_SEARCH_RANK_BOUND;
 
+/* Starts the background build of S's store; see search.h. */
+void imr_search_prepare(struct imr_search *s)
+{
+    char sig[IMR_FACETS_SIG_LEN];
+    struct imr_facets *f;
+
+    if (s->fsrc == NULL || !imr_facets_enabled() ||
+        imr_facets_sig(s->db, sig, NULL) != IMR_OK)
+        return;
+    if ((f = imr_facets_get(s->fsrc, sig)) != NULL)
+        imr_facets_release(s->fsrc, f);
+}
+
 /* Sets the bound on the candidates ranked; see search.h. */
 long imr_search_rank_bound(long k)
 {

@@ -212,12 +212,20 @@ static struct imr_search *worker_index(struct worker *w)
                  gen != w->gen ? " (SIGHUP)" : " (file changed)");
     worker_drop(w);
     w->ix = nx;
+    imr_search_prepare(nx);     /* the store of this state, meanwhile */
     w->gen = gen;
     w->dev = st.st_dev;
     w->ino = st.st_ino;
     w->size = st.st_size;
     w->mtime = st.st_mtim;
     return w->ix;
+}
+
+/* Opens W's index as its thread starts (and so starts building the
+ * in-memory store), instead of at the first request. */
+void http_worker_start(struct worker *w)
+{
+    (void)worker_index(w);
 }
 
 /* Reads an unsigned number parameter NAME of Q into *OUT within [0, MAX].

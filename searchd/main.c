@@ -319,6 +319,7 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
 
+    http_worker_start(w);
     event_base_dispatch(w->base);
     return NULL;
 }

@@ -75,6 +75,7 @@ struct server {
 
 /* http.c */
 int http_worker_init(struct worker *w);    /* 0 or -1 (logged) */
+void http_worker_start(struct worker *w);  /* opens its index at start */
 void http_worker_free(struct worker *w);
 
 /* render.c */

@@ -66,6 +66,13 @@ unsigned long imr_search_store_runs(void);
  * the SQL path does). Default IMR_SEARCH_RANK_BOUND. */
 long imr_search_rank_bound(long k);
 
+/* Starts building, in the background, the in-memory store of the index
+ * state S sees (lib/facets.c), so that the first queries need not wait
+ * for it or take the slower SQL path; nothing when one is built or
+ * building. A long-lived handle (the daemon's workers) calls it once
+ * opened. */
+void imr_search_prepare(struct imr_search *s);
+
 /* The whole letter whose record id (or case number) is ID: the parse
  * record with "text" and "summary". IMR_OK with *OUT (json_decref),
  * IMR_ENOTFOUND, IMR_EDB, IMR_ENOMEM. */
