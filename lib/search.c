@@ -1608,17 +1608,25 @@ static void cache_check(struct imr_search *s)
 }
 
 /* A copy of the cached result of KEY, or NULL. */
-static json_t *cache_get(struct imr_search *s, const char *key)
+/* The cached answer text under KEY (marked as just used), or NULL. */
+static const char *cache_find(struct imr_search *s, const char *key)
 {
     size_t i;
 
     for (i = 0; i < CACHE_SLOTS; i++) {
         if (s->cache[i].key != NULL && strcmp(s->cache[i].key, key) == 0) {
             s->cache[i].used = ++s->tick;
-            return json_loads(s->cache[i].res, 0, NULL);
+            return s->cache[i].res;
         }
     }
     return NULL;
+}
+
+static json_t *cache_get(struct imr_search *s, const char *key)
+{
+    const char *text = cache_find(s, key);
+
+    return text != NULL ? json_loads(text, 0, NULL) : NULL;
 }
 
 static void cache_drop(struct imr_search *s, size_t i)
@@ -1645,7 +1653,8 @@ static size_t cache_lru(const struct imr_search *s)
  * used entry. Out of memory just leaves it uncached. */
 static void cache_put(struct imr_search *s, char *key, const json_t *res)
 {
-    char *text = json_dumps(res, JSON_COMPACT);
+    /* the form imr_search_run_text hands out (and the daemon sends) */
+    char *text = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII);
     size_t bytes, v;
 
     if (text == NULL) {
@@ -1863,4 +1872,38 @@ int imr_search_stats(struct imr_search *s, json_t **out, char *err)
     imr_index_stats_free(st);
     return *out != NULL ? IMR_OK : imr_seterr(err, IMR_ENOMEM,
                                               "out of memory");
+}
+
+/* Runs Q like imr_search_run, the answer as compact ASCII JSON text; a
+ * cached answer is copied out as it is stored. See search.h. */
+int imr_search_run_text(struct imr_search *s, const struct imr_query *qr,
+                        const struct imr_search_opts *o, char **text,
+                        char *err)
+{
+    json_t *res = NULL;
+    const char *hit;
+    char *key;
+    int rc;
+
+    *text = NULL;
+    if (o->limit <= IMR_SEARCH_MAX_LIMIT && o->offset <= 10000000) {
+        cache_check(s);
+        if ((key = cache_key(qr, o)) != NULL) {
+            hit = cache_find(s, key);
+            free(key);
+            if (hit != NULL) {
+                if ((*text = strdup(hit)) == NULL)
+                    return imr_seterr(err, IMR_ENOMEM, "out of memory");
+                return IMR_OK;
+            }
+        }
+    }
+    rc = imr_search_run(s, qr, o, &res, err);
+    if (rc != IMR_OK)
+        return rc;
+    *text = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(res);
+    if (*text == NULL)
+        return imr_seterr(err, IMR_ENOMEM, "out of memory");
+    return IMR_OK;
 }

@@ -37,14 +37,15 @@ static double elapsed_ms(const struct timespec *t0)
            (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Sends J (may be NULL: an internal error) with STATUS and logs. */
-static void http_reply(struct req_ctx *c, int status, json_t *j)
+/* Sends BUF (taken; NULL or FAILED: a JSON out-of-memory error) with
+ * STATUS, the JSON headers and the response size limit, and logs it. */
+static void http_send(struct req_ctx *c, int status, struct evbuffer *buf,
+                      int failed)
 {
-    struct evbuffer *buf = evbuffer_new();
     struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
     size_t bytes = 0;
 
-    if (buf == NULL || j == NULL || render_json(buf, j) != 0) {
+    if (buf == NULL || failed) {
         status = 500;
         if (buf != NULL) {
             evbuffer_drain(buf, evbuffer_get_length(buf));
@@ -71,6 +72,15 @@ static void http_reply(struct req_ctx *c, int status, json_t *j)
     atomic_fetch_add(&c->w->srv->requests, 1);
     if (buf != NULL)
         evbuffer_free(buf);
+}
+
+/* Sends J as compact JSON with STATUS; see http_send. */
+static void http_reply(struct req_ctx *c, int status, json_t *j)
+{
+    struct evbuffer *buf = evbuffer_new();
+
+    http_send(c, status, buf, buf == NULL || j == NULL ||
+              render_json(buf, j) != 0);
 }
 
 /* Sends the JSON error {"error": {"code", "message"}} (plus EXTRA's
@@ -271,8 +281,11 @@ static void handle_search(struct req_ctx *c, struct evkeyvalq *params,
     const char *text = evhttp_find_header(params, "q");
     const char *sort = evhttp_find_header(params, "sort"), *fv;
     const char *code = "internal";
-    json_t *res = NULL;
-    int rc, status;
+    char *body = NULL, *qs, *ts;
+    json_t *qj, *tj;
+    struct evbuffer *buf;
+    size_t n;
+    int rc, status, failed;
 
     o.timeout_ms = c->w->srv->o.query_ms;
     if (text == NULL) {
@@ -334,7 +347,10 @@ static void handle_search(struct req_ctx *c, struct evkeyvalq *params,
                   "right now", NULL);
         return;
     }
-    rc = imr_search_run(ix, q, &o, &res, err);
+    /* the answer as text (a repeated query's straight from the result
+     * cache), then "query" and "took_ms" appended as its last members,
+     * as json_object_set_new on the object would place them */
+    rc = imr_search_run_text(ix, q, &o, &body, err);
     imr_query_free(q);
     if (rc != IMR_OK) {
         status = status_of(rc, &code);
@@ -343,10 +359,24 @@ static void handle_search(struct req_ctx *c, struct evkeyvalq *params,
         http_fail(c, status, code, err, NULL);
         return;
     }
-    json_object_set_new(res, "query", json_string(text));
-    json_object_set_new(res, "took_ms", json_real(elapsed_ms(&c->t0)));
-    http_reply(c, 200, res);
-    json_decref(res);
+    qj = json_string(text);
+    tj = json_real(elapsed_ms(&c->t0));
+    qs = qj != NULL ? json_dumps(qj, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) :
+         NULL;
+    ts = tj != NULL ? json_dumps(tj, JSON_ENCODE_ANY) : NULL;
+    buf = evbuffer_new();
+    n = strlen(body);
+    failed = buf == NULL || qs == NULL || ts == NULL || n < 2 ||
+             body[n - 1] != '}' ||
+             evbuffer_add(buf, body, n - 1) != 0 ||
+             evbuffer_add_printf(buf, "%s\"query\":%s,\"took_ms\":%s}\n",
+                                 n > 2 ? "," : "", qs, ts) < 0;
+    http_send(c, 200, buf, failed);
+    json_decref(qj);
+    json_decref(tj);
+    free(qs);
+    free(ts);
+    free(body);
 }
 
 static void handle_determination(struct req_ctx *c, const char *id)

@@ -66,6 +66,15 @@ unsigned long imr_search_store_runs(void);
  * the SQL path does). Default IMR_SEARCH_RANK_BOUND. */
 long imr_search_rank_bound(long k);
 
+/* Runs Q like imr_search_run, but returns the answer as compact JSON
+ * text with non-ASCII characters escaped (malloc'd, no newline) in
+ * *TEXT: a repeated query's answer is copied from the result cache as it
+ * is stored, without building a JSON tree (the daemon's hot path). Same
+ * return codes; *TEXT is NULL on failure. */
+int imr_search_run_text(struct imr_search *s, const struct imr_query *q,
+                        const struct imr_search_opts *o, char **text,
+                        char *err);
+
 /* Starts building, in the background, the in-memory store of the index
  * state S sees (lib/facets.c), so that the first queries need not wait
  * for it or take the slower SQL path; nothing when one is built or
