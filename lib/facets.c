@@ -598,23 +598,24 @@ done:
     return rc;
 }
 
-/* The distinct values of column 1 of SQL (rows of one letter together,
- * letter id in column 0, value table VT) as one interned list per
- * letter, packed into COL: diagnoses for the facet, specialties and
- * states of licensure for the filters. */
-static int load_det_lists(struct bld *b, const char *sql, int vt,
-                          struct pcol *col, const char *what)
+/* The distinct values of column 1 of SQL (rows of one owner together,
+ * the owner's id in column 0, value table VT) as one interned list per
+ * owner, packed into COL. The owners are the letters (ITEMS 0:
+ * diagnoses for the facet, specialties and states of licensure for the
+ * filters) or the items (ITEMS 1: guidelines and cited pages). */
+static int load_lists(struct bld *b, const char *sql, int vt, int items,
+                      struct pcol *col, const char *what)
 {
     sqlite3_stmt *st = NULL;
     struct imr_facets *f = b->f;
     long long cur = -1, row = 0;
-    uint32_t v, *out = u32_new(b->n_dets);
-    size_t i;
+    size_t n = items ? f->n_items : b->n_dets, i;
+    uint32_t v, *out = u32_new(n);
     int rc = IMR_OK, step;
 
     if (out == NULL)
         return imr_seterr(b->err, IMR_ENOMEM, "out of memory");
-    for (i = 0; i < b->n_dets; i++)
+    for (i = 0; i < n; i++)
         out[i] = UINT32_MAX;          /* no rows yet */
     b->set.n = 0;
     if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -622,12 +623,13 @@ static int load_det_lists(struct bld *b, const char *sql, int vt,
         return bld_db(b, what);
     }
     for (;;) {
-        long long det;
+        long long id;
 
         step = sqlite3_step(st);
-        det = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
-        if (det != cur && cur >= 0) {
-            long long k = find_ll(b->det_id, b->n_dets, cur);
+        id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
+        if (id != cur && cur >= 0) {
+            long long k = items ? find_u32(f->item_id, n, cur) :
+                          find_ll(b->det_id, n, cur);
 
             if ((rc = idset_intern(&f->lists, &b->set, &v)) != IMR_OK)
                 goto oom;
@@ -640,7 +642,7 @@ static int load_det_lists(struct bld *b, const char *sql, int vt,
             rc = imr_seterr(b->err, IMR_ELIMIT, "facet store: stopped");
             goto done;
         }
-        cur = det;
+        cur = id;
         if ((rc = value_id(&f->val[vt], st, 1, &v)) != IMR_OK ||
             (v > 0 && (rc = idset_add(&b->set, v - 1)) != IMR_OK))
             goto oom;
@@ -649,14 +651,14 @@ static int load_det_lists(struct bld *b, const char *sql, int vt,
         rc = bld_db(b, what);
         goto done;
     }
-    /* letters without rows: the empty list */
+    /* owners without rows: the empty list */
     b->set.n = 0;
     if ((rc = idset_intern(&f->lists, &b->set, &v)) != IMR_OK)
         goto oom;
-    for (i = 0; i < b->n_dets; i++)
+    for (i = 0; i < n; i++)
         if (out[i] == UINT32_MAX)
             out[i] = v;
-    rc = pack_take(b, col, &out, b->n_dets);
+    rc = pack_take(b, col, &out, n);
     goto done;
 oom:
     imr_seterr(b->err, rc, "facet store: %s", what);
@@ -740,70 +742,6 @@ static int load_items(struct bld *b)
         goto done;
     rc = pack_take(b, &f->it_cat, &b->it_cat, n);
 done:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* The distinct values of column 1 of SQL (rows of one item together,
- * item id in column 0) as one interned list per item into OUT. */
-static int load_item_lists(struct bld *b, const char *sql, int facet,
-                           struct pcol *col, const char *what)
-{
-    sqlite3_stmt *st = NULL;
-    struct imr_facets *f = b->f;
-    long long cur = -1, row = 0;
-    uint32_t v, *out = u32_new(f->n_items);
-    size_t i;
-    int rc = IMR_OK, step;
-
-    if (out == NULL)
-        return imr_seterr(b->err, IMR_ENOMEM, "out of memory");
-    for (i = 0; i < f->n_items; i++)
-        out[i] = UINT32_MAX;          /* no rows yet */
-    if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        free(out);
-        return bld_db(b, what);
-    }
-    for (;;) {
-        long long item;
-
-        step = sqlite3_step(st);
-        item = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
-        if (item != cur && cur >= 0) {
-            long long k = find_u32(f->item_id, f->n_items, cur);
-
-            if ((rc = idset_intern(&f->lists, &b->set, &v)) != IMR_OK)
-                goto oom;
-            if (k >= 0)
-                out[k] = v;
-        }
-        if (step != SQLITE_ROW)
-            break;
-        if ((++row & 4095) == 0 && stopped(b)) {
-            rc = imr_seterr(b->err, IMR_ELIMIT, "facet store: stopped");
-            goto done;
-        }
-        cur = item;
-        if ((rc = value_id(&f->val[facet], st, 1, &v)) != IMR_OK ||
-            (v > 0 && (rc = idset_add(&b->set, v - 1)) != IMR_OK))
-            goto oom;
-    }
-    if (step != SQLITE_DONE) {
-        rc = bld_db(b, what);
-        goto done;
-    }
-    b->set.n = 0;
-    if ((rc = idset_intern(&f->lists, &b->set, &v)) != IMR_OK)
-        goto oom;
-    for (i = 0; i < f->n_items; i++)
-        if (out[i] == UINT32_MAX)
-            out[i] = v;
-    rc = pack_take(b, col, &out, f->n_items);
-    goto done;
-oom:
-    imr_seterr(b->err, rc, "facet store: %s", what);
-done:
-    free(out);
     sqlite3_finalize(st);
     return rc;
 }
@@ -1017,24 +955,24 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
     in_txn = 1;
     if ((rc = imr_facets_sig(db, f->sig, err)) != IMR_OK ||
         (rc = load_dets(&b)) != IMR_OK ||
-        (rc = load_det_lists(&b, "SELECT det_id, norm FROM diagnoses "
-                             "ORDER BY det_id", F_DIAGNOSIS, &f->d_diag,
+        (rc = load_lists(&b, "SELECT det_id, norm FROM diagnoses "
+                             "ORDER BY det_id", F_DIAGNOSIS, 0, &f->d_diag,
                              "diagnoses")) != IMR_OK ||
-        (rc = load_det_lists(&b, "SELECT det_id, name FROM specialties "
-                             "ORDER BY det_id", X_SPEC, &f->d_spec,
+        (rc = load_lists(&b, "SELECT det_id, name FROM specialties "
+                             "ORDER BY det_id", X_SPEC, 0, &f->d_spec,
                              "specialties")) != IMR_OK ||
-        (rc = load_det_lists(&b, "SELECT det_id, state FROM licensure "
-                             "ORDER BY det_id", X_LIC, &f->d_lic,
+        (rc = load_lists(&b, "SELECT det_id, state FROM licensure "
+                             "ORDER BY det_id", X_LIC, 0, &f->d_lic,
                              "licensure")) != IMR_OK ||
         (rc = load_items(&b)) != IMR_OK ||
-        (rc = load_item_lists(&b, "SELECT item_id, guideline FROM "
-                              "citations ORDER BY item_id", F_GUIDELINE,
-                              &f->it_gl, "citations")) != IMR_OK ||
-        (rc = load_item_lists(&b, "SELECT item_id, guideline || ' p.' || "
-                              "CASE WHEN page_from = page_to THEN page_from"
-                              " ELSE page_from || '-' || page_to END FROM "
-                              "citation_pages ORDER BY item_id", F_PAGE,
-                              &f->it_pg, "citation pages")) != IMR_OK ||
+        (rc = load_lists(&b, "SELECT item_id, guideline FROM "
+                             "citations ORDER BY item_id", F_GUIDELINE,
+                             1, &f->it_gl, "citations")) != IMR_OK ||
+        (rc = load_lists(&b, "SELECT item_id, guideline || ' p.' || "
+                             "CASE WHEN page_from = page_to THEN page_from"
+                             " ELSE page_from || '-' || page_to END FROM "
+                             "citation_pages ORDER BY item_id", F_PAGE,
+                             1, &f->it_pg, "citation pages")) != IMR_OK ||
         (rc = load_cites(&b)) != IMR_OK)
         goto done;
     if (f->n_items > 0) {
