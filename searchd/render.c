@@ -20,11 +20,25 @@ int render_json(struct evbuffer *buf, const json_t *j)
     return rc;
 }
 
-/* {"error": {"code": CODE, "message": MESSAGE}}; NULL on OOM. */
+/* {"error": {"code": CODE, "message": MESSAGE}}; NULL on OOM. A message
+ * that is not valid UTF-8 (it may quote the request, e.g. an id with a
+ * %86 in it) has its non-ASCII bytes replaced by '?': JSON strings must
+ * be UTF-8. */
 json_t *render_error(const char *code, const char *message)
 {
-    return json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
-                     message);
+    json_t *e = json_pack("{s:{s:s, s:s}}", "error", "code", code,
+                          "message", message);
+    char *clean, *p;
+
+    if (e != NULL || message == NULL || (clean = strdup(message)) == NULL)
+        return e;
+    for (p = clean; *p != '\0'; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    e = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
+                  clean);
+    free(clean);
+    return e;
 }
 
 /* The reason phrase of an HTTP status we send. */
