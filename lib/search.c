@@ -209,6 +209,24 @@ static int db_err(struct imr_search *s, char *err, const char *what)
     return imr_seterr(err, IMR_EDB, "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
+/* Prepares the statement Q has built into *ST with its parameters bound.
+ * IMR_OK, or the error (in ERR) of building (IMR_ENOMEM, Q's own) or of
+ * SQLite (db_err, naming WHAT). *ST may be set on failure too. */
+static int sq_prepare(struct imr_search *s, const struct sqlq *q,
+                      sqlite3_stmt **st, const char *what, char *err)
+{
+    int rc;
+
+    if (q->rc != IMR_OK || imr_buf_error(&q->sql) != IMR_OK) {
+        rc = q->rc != IMR_OK ? q->rc : IMR_ENOMEM;
+        return imr_seterr(err, rc, "could not build the query");
+    }
+    if (sqlite3_prepare_v2(s->db, q->sql.p, -1, st, NULL) != SQLITE_OK ||
+        sq_bind(*st, q) != SQLITE_OK)
+        return db_err(s, err, what);
+    return IMR_OK;
+}
+
 /* Opens PATH read-only and prepares the per-hit statements; see
  * search.h. */
 int imr_search_open(const char *path, struct imr_search **out, char *err)
@@ -975,16 +993,8 @@ static int run_hits(struct imr_search *s, const struct imr_query *qr,
         goto done;
     }
     hits_sql(&q, qr, o, fts, neg, bounded, tot_res != NULL);
-    if (q.rc != IMR_OK || imr_buf_error(&q.sql) != IMR_OK) {
-        rc = q.rc != IMR_OK ? q.rc : IMR_ENOMEM;
-        imr_seterr(err, rc, "could not build the query");
+    if ((rc = sq_prepare(s, &q, &st, "search", err)) != IMR_OK)
         goto done;
-    }
-    if (sqlite3_prepare_v2(s->db, q.sql.p, -1, &st, NULL) != SQLITE_OK ||
-        sq_bind(st, &q) != SQLITE_OK) {
-        rc = db_err(s, err, "search");
-        goto done;
-    }
     while (nh < o->limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *hit;
 
@@ -1051,16 +1061,8 @@ static int store_facets(struct imr_search *s, const struct imr_query *qr,
         sq_add(&q, "SELECT i.id");
         from_where(&q, qr, fts, neg);
     }
-    if (q.rc != IMR_OK || imr_buf_error(&q.sql) != IMR_OK) {
-        rc = q.rc != IMR_OK ? q.rc : IMR_ENOMEM;
-        imr_seterr(err, rc, "could not build the query");
+    if ((rc = sq_prepare(s, &q, &st, "facets", err)) != IMR_OK)
         goto done;
-    }
-    if (sqlite3_prepare_v2(s->db, q.sql.p, -1, &st, NULL) != SQLITE_OK ||
-        sq_bind(st, &q) != SQLITE_OK) {
-        rc = db_err(s, err, "facets");
-        goto done;
-    }
     if (imr_facets_cnt_new(f, &c) != IMR_OK) {
         rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
         goto done;
@@ -1530,16 +1532,8 @@ static int run_facets(struct imr_search *s, const struct imr_query *qr,
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP,
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP,
         IMR_SEARCH_FACET_TOP, IMR_SEARCH_FACET_TOP);
-    if (q.rc != IMR_OK || imr_buf_error(&q.sql) != IMR_OK) {
-        rc = q.rc != IMR_OK ? q.rc : IMR_ENOMEM;
-        imr_seterr(err, rc, "could not build the query");
+    if ((rc = sq_prepare(s, &q, &st, "facets", err)) != IMR_OK)
         goto done;
-    }
-    if (sqlite3_prepare_v2(s->db, q.sql.p, -1, &st, NULL) != SQLITE_OK ||
-        sq_bind(st, &q) != SQLITE_OK) {
-        rc = db_err(s, err, "facets");
-        goto done;
-    }
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         json_int_t n = (json_int_t)sqlite3_column_int64(st, 2);
