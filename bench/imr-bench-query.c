@@ -181,6 +181,7 @@ static void usage(FILE *f)
           "                       [--sql-out FILE] [--rg-out FILE]\n"
           "                       [--no-store] [--dump FILE]"
           " [--rank-bound K]\n"
+          "                       [--first-out FILE]\n"
           "Runs the query mix in process (libimr as /v1/search does, with\n"
           "and without facets, and raw FTS5 bm25 over every match) and\n"
           "prints latency percentiles (ms) per class as JSON.\n"
@@ -189,7 +190,8 @@ static void usage(FILE *f)
           "whole answer of every query (sort relevance and date, facets\n"
           "on and off) on a fresh handle, one per line, to compare the\n"
           "two paths. --rank-bound K: rank at most K candidates (0: every\n"
-          "match; default: libimr's).\n", f);
+          "match; default: libimr's). --first-out FILE writes the time\n"
+          "of every query's first pass (class, mode, query, ms).\n", f);
 }
 
 /* imr, imr_hits: every round after the first (libimr's result cache
@@ -261,8 +263,11 @@ int main(int argc, char **argv)
     static char cls_names[MAX_CLASSES][64];
     struct samples all[M_COUNT];
     const char *db = NULL, *qfile = NULL, *sql_out = NULL, *rg_out = NULL;
-    const char *dump = NULL;
-    struct imr_search *s = NULL;
+    const char *dump = NULL, *first_out = NULL;
+    FILE *first_f = NULL;
+    /* one handle per mode: each sees every query first in the first
+     * pass (a handle keeps results and IDFs of the queries it ran) */
+    struct imr_search *s = NULL, *s_hits = NULL;
     struct imr_facets_src *store_src = NULL;
     double store_ms = 0;
     sqlite3 *raw = NULL;
@@ -288,6 +293,8 @@ int main(int argc, char **argv)
             rg_out = argv[++a];
         else if (strcmp(argv[a], "--dump") == 0 && a + 1 < argc)
             dump = argv[++a];
+        else if (strcmp(argv[a], "--first-out") == 0 && a + 1 < argc)
+            first_out = argv[++a];
         else if (strcmp(argv[a], "--no-store") == 0)
             imr_facets_enable(0);
         else if (strcmp(argv[a], "--rank-bound") == 0 && a + 1 < argc)
@@ -309,7 +316,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "imr-bench-query: no queries in %s\n", qfile);
         return 1;
     }
-    if (imr_search_open(db, &s, err) != IMR_OK) {
+    if (imr_search_open(db, &s, err) != IMR_OK ||
+        imr_search_open(db, &s_hits, err) != IMR_OK) {
         fprintf(stderr, "imr-bench-query: %s\n", err);
         return 1;
     }
@@ -392,7 +400,16 @@ int main(int argc, char **argv)
                 fprintf(f, "%s\t%s\n", qs[i].cls, term);
         fclose(f);
     }
+    if (first_out != NULL && (first_f = fopen(first_out, "w")) == NULL) {
+        fprintf(stderr, "imr-bench-query: %s: %s\n", first_out,
+                strerror(errno));
+        goto done;
+    }
     for (r = -1; r < rounds; r++) {
+        if (r == 0 && first_f != NULL) {
+            fclose(first_f);
+            first_f = NULL;
+        }
         for (i = 0; i < nq; i++) {
             int ci = class_index(cls_names, &nc, qs[i].cls);
 
@@ -422,7 +439,8 @@ int main(int argc, char **argv)
                                 qs[i].text, err);
                         goto done;
                     }
-                    src = imr_search_run(s, q, &o, &res, err);
+                    src = imr_search_run(m == M_IMR ? s : s_hits, q, &o,
+                                         &res, err);
                     if (src == IMR_ELIMIT) {
                         /* the daemon answers 503 timeout: counted, and
                          * its time is a sample like any other */
@@ -448,6 +466,9 @@ int main(int argc, char **argv)
                 if (ci < 0)
                     continue;
                 if (r < 0) {
+                    if (first_f != NULL)
+                        fprintf(first_f, "%s\t%s\t%s\t%.3f\n", qs[i].cls,
+                                mode_names[m], qs[i].text, dt);
                     if (m != M_RAW) {
                         add_sample(&cls_s[ci][m + M_IMR_FIRST], dt);
                         add_sample(&all[m + M_IMR_FIRST], dt);
@@ -530,5 +551,6 @@ done:
     imr_facets_detach(store_src);
     sqlite3_close(raw);
     imr_search_close(s);
+    imr_search_close(s_hits);
     return rc;
 }

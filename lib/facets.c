@@ -1332,6 +1332,19 @@ void imr_facets_cnt_add(struct imr_facets_cnt *c, long long id)
     count_at(c, k);
 }
 
+/* Adds SRC's counts to DST; see facets.h. */
+void imr_facets_cnt_merge(struct imr_facets_cnt *dst,
+                          const struct imr_facets_cnt *src)
+{
+    size_t i;
+    int k;
+
+    for (k = 0; k < F_COUNT; k++)
+        for (i = 0; i <= dst->f->val[k].n; i++)
+            dst->c[k][i] += src->c[k][i];
+    dst->total += src->total;
+}
+
 /* Counts the item at index K of the store. */
 static void count_at(struct imr_facets_cnt *c, long long k)
 {

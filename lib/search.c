@@ -6,10 +6,13 @@
 #include "imr/facets.h"
 #include "imr/imr.h"
 #include "imr/index.h"
+#include "rank.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
@@ -25,7 +28,8 @@
 #define CACHE_MAX_LIMIT 100   /* pages larger than this are not kept */
 
 enum { ST_CITES, ST_PAGES, ST_DIAG, ST_SNIPPET, ST_DATAVER, ST_ROWS,
-       ST_MATCH, ST_SCORED, ST_SCORED_DESC, ST_MATCH_BELOW, ST_COUNT };
+       ST_MATCH, ST_KEEP, ST_SCORED, ST_SCORED_DESC, ST_MATCH_RANGE,
+       ST_COUNT };
 
 static const char *const static_sql[ST_COUNT] = {
     /* a whole page of hits at a time: ?1 is the JSON array of its item
@@ -51,17 +55,29 @@ static const char *const static_sql[ST_COUNT] = {
                 "d.id, i.rationale, d.outcome FROM json_each(?1) j CROSS "
                 "JOIN items i ON i.id = j.value JOIN determinations d ON "
                 "d.id = i.det_id",
+    /* the negation's matches, collected whole */
     [ST_MATCH] = "SELECT rowid FROM item_fts WHERE item_fts MATCH ?1",
-    [ST_SCORED] = "SELECT rowid, bm25(item_fts, 10.0, 4.0, 3.0, 1.0) FROM "
-                  "item_fts WHERE item_fts MATCH ?1",
+    /* imr_keep (keep_fn) tests, counts and tallies each match in memory
+     * in the WHERE clause, so that SQLite computes BM25 and hands a row
+     * back only for a match that goes on to the page's heap: a query
+     * whose filters reject most of its text matches ranks only the rest */
+    [ST_KEEP] = "SELECT rowid FROM item_fts WHERE item_fts MATCH ?1 AND "
+                "imr_keep(rowid)",
+    /* imr_bm25 is bm25 whose IDF of a one-phrase query the pass applies
+     * at its end (lib/rank.h) */
+    [ST_SCORED] = "SELECT rowid, imr_bm25(item_fts, 10.0, 4.0, 3.0, 1.0) "
+                  "FROM item_fts WHERE item_fts MATCH ?1 AND "
+                  "imr_keep(rowid)",
     /* the bound on the candidates ranked: the newest matches first
      * (FTS5 walks its doclists backwards) until enough are ranked, then
      * the older ones counted without BM25 */
-    [ST_SCORED_DESC] = "SELECT rowid, bm25(item_fts, 10.0, 4.0, 3.0, 1.0) "
-                       "FROM item_fts WHERE item_fts MATCH ?1 ORDER BY "
-                       "rowid DESC",
-    [ST_MATCH_BELOW] = "SELECT rowid FROM item_fts WHERE item_fts MATCH ?1 "
-                       "AND rowid < ?2",
+    [ST_SCORED_DESC] = "SELECT rowid, imr_bm25(item_fts, 10.0, 4.0, 3.0, "
+                       "1.0) FROM item_fts WHERE item_fts MATCH ?1 AND "
+                       "imr_keep(rowid) ORDER BY rowid DESC",
+    /* the matches in a rowid range [?2, ?3), counted in keep_fn: those
+     * left after the ranked ones, or half of them (count_rest) */
+    [ST_MATCH_RANGE] = "SELECT rowid FROM item_fts WHERE item_fts MATCH ?1 "
+                       "AND rowid >= ?2 AND rowid < ?3 AND imr_keep(rowid)",
 };
 
 /* One cached result: the query text and options -> the JSON answer,
@@ -87,7 +103,17 @@ struct imr_search {
     long long data_version;
     /* the facet store of this file, shared in the process (facets.c) */
     struct imr_facets_src *fsrc;
+    struct spass *pass;              /* the store path's pass, for keep_fn */
+    struct imr_rank_defer rank;      /* imr_bm25's IDF deferral */
+    /* a second read-only connection on which a second thread counts
+     * half of a long pass (count_rest); opened at the first such pass */
+    sqlite3 *help_db;
+    sqlite3_stmt *help_st;           /* ST_MATCH_RANGE on help_db */
+    struct spass *help_pass;         /* keep_fn's pass on help_db */
+    int help_broken;                 /* could not be opened: not again */
 };
+
+static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 struct param {
     int is_int;
@@ -195,9 +221,10 @@ static int progress_cb(void *arg)
             now.tv_nsec > s->deadline.tv_nsec);
 }
 
-static int db_err(struct imr_search *s, char *err, const char *what)
+/* The error of DB's last call as an IMR code and message (naming WHAT). */
+static int db_err_of(sqlite3 *db, char *err, const char *what)
 {
-    int code = sqlite3_errcode(s->db);
+    int code = sqlite3_errcode(db);
 
     if (code == SQLITE_INTERRUPT)
         return imr_seterr(err, IMR_ELIMIT, "the query took too long");
@@ -205,8 +232,13 @@ static int db_err(struct imr_search *s, char *err, const char *what)
         return imr_seterr(err, IMR_ENOMEM, "out of memory");
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
         return imr_seterr(err, IMR_EBUSY, "%s: index busy: %s", what,
-                          sqlite3_errmsg(s->db));
-    return imr_seterr(err, IMR_EDB, "%s: %s", what, sqlite3_errmsg(s->db));
+                          sqlite3_errmsg(db));
+    return imr_seterr(err, IMR_EDB, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static int db_err(struct imr_search *s, char *err, const char *what)
+{
+    return db_err_of(s->db, err, what);
 }
 
 /* Prepares the statement Q has built into *ST with its parameters bound.
@@ -245,6 +277,17 @@ int imr_search_open(const char *path, struct imr_search **out, char *err)
     /* no slot (the file could not be stat'ed): facets come from SQL */
     if (imr_facets_attach(path, &s->fsrc, NULL) != IMR_OK)
         s->fsrc = NULL;
+    if (sqlite3_create_function_v2(s->db, "imr_keep", 1, SQLITE_UTF8 |
+                                   SQLITE_DIRECTONLY, &s->pass, keep_fn,
+                                   NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_err(s, err, "prepare");
+        goto fail;
+    }
+    s->rank.cache = imr_rank_cache_new();    /* NULL: IDFs uncached */
+    if (imr_rank_register(s->db, &s->rank) != SQLITE_OK) {
+        rc = imr_seterr(err, IMR_EDB, "prepare: FTS5 is not available");
+        goto fail;
+    }
     for (i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v3(s->db, static_sql[i], -1,
                                SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -278,8 +321,11 @@ void imr_search_close(struct imr_search *s)
     }
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    sqlite3_finalize(s->help_st);
+    sqlite3_close(s->help_db);
     imr_facets_detach(s->fsrc);
     imr_index_close(s->ix);
+    imr_rank_cache_free(s->rank.cache);
     free(s);
 }
 
@@ -1182,6 +1228,21 @@ void imr_search_prepare(struct imr_search *s)
         imr_facets_release(s->fsrc, f);
 }
 
+static atomic_long split_min = IMR_SEARCH_SPLIT_MIN;
+static atomic_ulong splits;
+
+/* Counts split between two threads; see search.h. */
+unsigned long imr_search_splits(void)
+{
+    return atomic_load(&splits);
+}
+
+/* Sets when a count is split between two threads; see search.h. */
+long imr_search_split_min(long n)
+{
+    return atomic_exchange(&split_min, n > 0 ? n : 0);
+}
+
 /* Sets the bound on the candidates ranked; see search.h. */
 long imr_search_rank_bound(long k)
 {
@@ -1198,22 +1259,48 @@ struct spass {
     long long total;
     long long left;                   /* bounded: candidates to rank */
     int bounded;
+    long long seen;                   /* full-text matches, before filters */
+    size_t pos;                       /* imr_facets_index's hint */
+    long long kept_id, kept_k;        /* the last match keep_fn kept */
 };
 
-/* Store index K (with SCORE) is a match: filters, count, page. */
-static void spass_row(struct spass *p, size_t k, double score)
+/* Would candidate C enter heap H? */
+static int cheap_wants(const struct cheap *h, const struct cand *c)
+{
+    return h->cap > 0 && (h->n < h->cap ||
+                          cand_before(c, &h->v[0], h->scored));
+}
+
+/* Store index K is a match: is it one (filters, exclusions)? If so it
+ * is counted (total, facets); returns whether it is a candidate for the
+ * page (scored: every passing match, as its score is not known yet; by
+ * date: only one that would enter the heap now). */
+static int spass_take(struct spass *p, size_t k)
 {
     struct cand c;
 
     if (p->excl != NULL && (p->excl[k / 8] >> (k % 8)) & 1)
-        return;
+        return 0;
     if (!imr_facets_q_test(p->q, k))
-        return;
+        return 0;
     p->total++;
     if (p->cnt != NULL)
         imr_facets_cnt_add_at(p->cnt, k);
     if (p->heap.cap == 0)
-        return;
+        return 0;
+    if (p->heap.scored)
+        return 1;
+    c.score = 0;
+    c.date = imr_facets_date(p->f, k);
+    c.id = imr_facets_item_id(p->f, k);
+    return cheap_wants(&p->heap, &c);
+}
+
+/* Candidate K (with SCORE) goes to the page heap. */
+static void spass_push(struct spass *p, size_t k, double score)
+{
+    struct cand c;
+
     if (p->bounded)
         p->left--;
     c.score = score;
@@ -1223,45 +1310,232 @@ static void spass_row(struct spass *p, size_t k, double score)
     cheap_push(&p->heap, &c);
 }
 
-/* Streams statement WHICH (ST_MATCH, ST_SCORED, ST_SCORED_DESC,
- * ST_MATCH_BELOW with BELOW) over MATCH string M into P, or with EXCL
- * collects the store indexes it matches into EXCL. Bounded
+/* Store index K (with SCORE) is a match: filters, count, page. */
+static void spass_row(struct spass *p, size_t k, double score)
+{
+    if (spass_take(p, k))
+        spass_push(p, k, score);
+}
+
+/* imr_keep(rowid): the WHERE test of the store path's full-text
+ * statements (see ST_KEEP), registered on each connection with the
+ * address of that connection's current pass as its user data. Outside a
+ * pass it keeps every row. */
+static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct spass *p = *(struct spass **)sqlite3_user_data(ctx);
+    long long id = sqlite3_value_int64(argv[0]);
+    long long k;
+
+    (void)argc;
+    if (p == NULL) {
+        sqlite3_result_int(ctx, 1);
+        return;
+    }
+    p->seen++;
+    k = imr_facets_index(p->f, &p->pos, id);
+    p->kept_id = id;
+    p->kept_k = k;
+    sqlite3_result_int(ctx, k >= 0 && spass_take(p, (size_t)k));
+}
+
+/* A pass of statement ST (kind WHICH) of connection DB, whose keep_fn
+ * reads *SLOT. See stream_matches. */
+struct stream {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int which;
+    struct spass **slot;
+};
+
+/* Streams S's statement over MATCH string M: ST_MATCH collects the
+ * store indexes it matches into EXCL; ST_KEEP, ST_SCORED, ST_SCORED_DESC
+ * and ST_MATCH_RANGE (rowids in [LO, HI)) count every match into P in
+ * keep_fn and put the rows they return on the page heap. Bounded
  * (ST_SCORED_DESC), it stops once P has ranked its candidates and sets
  * *LAST to the rowid it stopped at (else leaves it). */
-static int stream_matches(struct imr_search *s, int which, const char *m,
-                          long long below, struct spass *p,
-                          unsigned char *excl, long long *last, char *err)
+static int stream_run(const struct stream *sm, const char *m, long long lo,
+                      long long hi, struct spass *p, unsigned char *excl,
+                      long long *last, char *err)
 {
-    sqlite3_stmt *st = s->st[which];
+    sqlite3_stmt *st = sm->st;
     size_t pos = 0;
     long long k, id;
     int step, rc = IMR_OK;
 
     sqlite3_reset(st);
     if (sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC) != SQLITE_OK ||
-        (which == ST_MATCH_BELOW &&
-         sqlite3_bind_int64(st, 2, below) != SQLITE_OK))
-        return db_err(s, err, "search");
+        (sm->which == ST_MATCH_RANGE &&
+         (sqlite3_bind_int64(st, 2, lo) != SQLITE_OK ||
+          sqlite3_bind_int64(st, 3, hi) != SQLITE_OK)))
+        return db_err_of(sm->db, err, "search");
+    p->pos = 0;
+    p->kept_id = -1;
+    *sm->slot = p;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         id = sqlite3_column_int64(st, 0);
-        k = imr_facets_index(p->f, &pos, id);
+        if (sm->which == ST_MATCH) {
+            k = imr_facets_index(p->f, &pos, id);
+            if (k >= 0)
+                excl[k / 8] |= (unsigned char)(1u << (k % 8));
+            continue;
+        }
+        /* keep_fn has just kept this row (FTS5 hands it back at once) */
+        k = id == p->kept_id ? p->kept_k : imr_facets_index(p->f, &pos, id);
         if (k < 0)
             continue;
-        if (excl != NULL)
-            excl[k / 8] |= (unsigned char)(1u << (k % 8));
-        else
-            spass_row(p, (size_t)k, which == ST_SCORED ||
-                      which == ST_SCORED_DESC ?
-                      sqlite3_column_double(st, 1) : 0);
-        if (which == ST_SCORED_DESC && p->left <= 0) {
+        spass_push(p, (size_t)k, sm->which == ST_SCORED ||
+                   sm->which == ST_SCORED_DESC ?
+                   sqlite3_column_double(st, 1) : 0);
+        if (sm->which == ST_SCORED_DESC && p->left <= 0) {
             *last = id;
             break;            /* enough candidates ranked */
         }
     }
+    *sm->slot = NULL;
     if (step != SQLITE_DONE && step != SQLITE_ROW)
-        rc = db_err(s, err, "search");
+        rc = db_err_of(sm->db, err, "search");
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
+    return rc;
+}
+
+/* stream_run on S's own connection. */
+static int stream_matches(struct imr_search *s, int which, const char *m,
+                          long long lo, long long hi, struct spass *p,
+                          unsigned char *excl, long long *last, char *err)
+{
+    struct stream sm = {s->db, s->st[which], which, &s->pass};
+
+    return stream_run(&sm, m, lo, hi, p, excl, last, err);
+}
+
+/* Opens S's helper connection (once; 0 when ready): the same file, read
+ * only, imr_keep registered, a small page cache (the file is mapped). */
+static int helper_open(struct imr_search *s)
+{
+    const char *path = sqlite3_db_filename(s->db, "main");
+
+    if (s->help_db != NULL)
+        return 0;
+    if (s->help_broken || path == NULL || path[0] == '\0')
+        return -1;
+    if (sqlite3_open_v2(path, &s->help_db, SQLITE_OPEN_READONLY, NULL) !=
+            SQLITE_OK ||
+        sqlite3_create_function_v2(s->help_db, "imr_keep", 1, SQLITE_UTF8 |
+                                   SQLITE_DIRECTONLY, &s->help_pass,
+                                   keep_fn, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(s->help_db, "PRAGMA mmap_size = 1073741824;"
+                     " PRAGMA cache_size = -4096;", NULL, NULL, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v3(s->help_db, static_sql[ST_MATCH_RANGE], -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->help_st, NULL) !=
+            SQLITE_OK) {
+        sqlite3_finalize(s->help_st);
+        sqlite3_close(s->help_db);
+        s->help_st = NULL;
+        s->help_db = NULL;
+        s->help_broken = 1;
+        return -1;
+    }
+    sqlite3_progress_handler(s->help_db, 4000, progress_cb, s);
+    return 0;
+}
+
+/* Starts a read transaction on the helper connection that sees index
+ * state SIG (the one the query's store belongs to): 0, else -1 (no
+ * helper, or the index changed in between: the caller counts alone). */
+static int helper_begin(struct imr_search *s, const char *sig)
+{
+    char now[IMR_FACETS_SIG_LEN];
+
+    if (helper_open(s) != 0 ||
+        sqlite3_exec(s->help_db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    if (imr_facets_sig(s->help_db, now, NULL) != IMR_OK ||
+        strcmp(now, sig) != 0) {
+        sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* The half of a count the second thread does. */
+struct count_job {
+    struct stream sm;
+    const char *m;
+    long long lo, hi;
+    struct spass *p;
+    int rc;
+    char err[IMR_ERR_LEN];
+};
+
+static void *count_job_run(void *arg)
+{
+    struct count_job *j = arg;
+
+    j->rc = stream_run(&j->sm, j->m, j->lo, j->hi, j->p, NULL, NULL,
+                       j->err);
+    return NULL;
+}
+
+/* Counts the matches of M with rowid below HI into P (keep_fn: filters,
+ * total, facets; nothing is ranked). When about EST or more are left
+ * (imr_search_split_min), a second thread counts the lower half of the
+ * rowids on the helper connection, in a read transaction of the same
+ * index state SIG, while this one counts the upper half; the counts are
+ * added up. Otherwise, or without a helper, one pass. */
+static int count_rest(struct imr_search *s, const char *sig, const char *m,
+                      long long hi, long long est, struct spass *p,
+                      char *err)
+{
+    struct count_job job;
+    struct spass hp;
+    pthread_t th;
+    long long lo, mid;
+    int rc;
+
+    lo = imr_facets_items(p->f) > 0 ? imr_facets_item_id(p->f, 0) : 0;
+    if (est < atomic_load(&split_min) || hi - lo < 2 ||
+        helper_begin(s, sig) != 0)
+        return stream_matches(s, ST_MATCH_RANGE, m, INT64_MIN, hi, p, NULL,
+                              NULL, err);
+    hp = *p;                  /* same store, filters, exclusions */
+    hp.cnt = NULL;
+    hp.total = 0;
+    hp.seen = 0;
+    hp.bounded = 0;
+    memset(&hp.heap, 0, sizeof(hp.heap));
+    mid = lo + (hi - lo) / 2;
+    memset(&job, 0, sizeof(job));
+    job.sm.db = s->help_db;
+    job.sm.st = s->help_st;
+    job.sm.which = ST_MATCH_RANGE;
+    job.sm.slot = &s->help_pass;
+    job.m = m;
+    job.lo = INT64_MIN;
+    job.hi = mid;
+    job.p = &hp;
+    if ((p->cnt != NULL && imr_facets_cnt_new(p->f, &hp.cnt) != IMR_OK) ||
+        pthread_create(&th, NULL, count_job_run, &job) != 0) {
+        imr_facets_cnt_free(hp.cnt);
+        sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
+        return stream_matches(s, ST_MATCH_RANGE, m, INT64_MIN, hi, p, NULL,
+                              NULL, err);
+    }
+    atomic_fetch_add(&splits, 1);
+    rc = stream_matches(s, ST_MATCH_RANGE, m, mid, hi, p, NULL, NULL, err);
+    pthread_join(th, NULL);
+    sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc == IMR_OK && job.rc != IMR_OK) {
+        rc = job.rc;
+        imr_seterr(err, rc, "%s", job.err);
+    }
+    p->total += hp.total;
+    p->seen += hp.seen;
+    if (p->cnt != NULL)
+        imr_facets_cnt_merge(p->cnt, hp.cnt);
+    imr_facets_cnt_free(hp.cnt);
     return rc;
 }
 
@@ -1373,7 +1647,7 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
             rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
             goto done;
         }
-        if ((rc = stream_matches(s, ST_MATCH, neg, 0, &p, excl, NULL,
+        if ((rc = stream_matches(s, ST_MATCH, neg, 0, 0, &p, excl, NULL,
                                  err)) != IMR_OK)
             goto done;
         p.excl = excl;
@@ -1395,6 +1669,10 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
         }
     }
     bound = atomic_load(&rank_bound);
+    s->rank.allow = 1;
+    s->rank.deferred = 0;
+    s->rank.sig = sig;        /* the IDFs of this state and text, kept */
+    s->rank.expr = fts;
     if (fts != NULL && p.heap.cap > 0 && p.heap.scored && bound > 0 &&
         o->offset + o->limit <= (size_t)bound) {
         /* newest first; BM25 (nine tenths of the cost per match) for the
@@ -1403,20 +1681,27 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
 
         p.bounded = 1;
         p.left = bound;
-        rc = stream_matches(s, ST_SCORED_DESC, fts, 0, &p, NULL, &last,
+        rc = stream_matches(s, ST_SCORED_DESC, fts, 0, 0, &p, NULL, &last,
                             err);
         p.bounded = 0;
         if (rc == IMR_OK && last >= 0) {
+            /* the matches left below LAST, estimated from the density
+             * of those seen above it */
+            long long top = imr_facets_item_id(f, n - 1);
+            long long lo = imr_facets_item_id(f, 0);
+            long long est = (long long)((double)p.seen *
+                                        (double)(last - lo) /
+                                        (double)(top - last + 1));
+
             cut = 1;
             p.heap.cap = 0;   /* the page is among the ranked ones */
-            rc = stream_matches(s, ST_MATCH_BELOW, fts, last, &p, NULL,
-                                NULL, err);
+            rc = count_rest(s, sig, fts, last, est, &p, err);
         }
         if (rc != IMR_OK)
             goto done;
     } else if (fts != NULL) {
         /* hits show their BM25 score also when sorted by date */
-        rc = stream_matches(s, o->hits ? ST_SCORED : ST_MATCH, fts, 0,
+        rc = stream_matches(s, o->hits ? ST_SCORED : ST_KEEP, fts, 0, 0,
                             &p, NULL, NULL, err);
         if (rc != IMR_OK)
             goto done;
@@ -1429,6 +1714,14 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
             }
             spass_row(&p, k, 0);
         }
+    }
+    if (s->rank.deferred) {
+        /* one phrase, found in p.seen rows: its IDF, as bm25() would
+         * have applied it to every score (-(idf * x) == idf * -x) */
+        double idf = imr_rank_idf(s->rank.rows, p.seen);
+
+        for (k = 0; k < p.heap.n; k++)
+            p.heap.v[k].score = idf * p.heap.v[k].score;
     }
     json_object_set_new(res, "total", json_integer((json_int_t)p.total));
     if (o->facets) {
@@ -1452,6 +1745,10 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     rc = store_page(s, qr, fts, json_object_get(res, "interpretation"),
                     p.heap.v + from, p.heap.n - from, hits, err);
 done:
+    s->rank.allow = 0;
+    s->rank.deferred = 0;
+    s->rank.sig = NULL;
+    s->rank.expr = NULL;
     free(p.heap.v);
     free(excl);
     imr_facets_cnt_free(p.cnt);

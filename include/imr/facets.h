@@ -73,6 +73,10 @@ void imr_facets_cnt_free(struct imr_facets_cnt *c);
 void imr_facets_cnt_add(struct imr_facets_cnt *c, long long id);
 /* Counts the item at index K of the store (imr_facets_index). */
 void imr_facets_cnt_add_at(struct imr_facets_cnt *c, size_t k);
+/* Adds the counts of SRC to DST (both of the same store): the counts of
+ * a pass split between threads, each counting into its own. */
+void imr_facets_cnt_merge(struct imr_facets_cnt *dst,
+                          const struct imr_facets_cnt *src);
 /* Items counted. */
 long long imr_facets_cnt_total(const struct imr_facets_cnt *c);
 /* The facets as /v1/search returns them: {"decision", "guideline",

@@ -66,6 +66,16 @@ unsigned long imr_search_store_runs(void);
  * the SQL path does). Default IMR_SEARCH_RANK_BOUND. */
 long imr_search_rank_bound(long k);
 
+/* Sets, for every handle, how many matches (estimated) must be left to
+ * count after the ranked ones before a second thread counts half of
+ * them on a second connection to the index (total and facets are the
+ * same either way); returns the previous value. 0 splits every such
+ * count (tests). Default IMR_SEARCH_SPLIT_MIN. */
+#define IMR_SEARCH_SPLIT_MIN 20000
+long imr_search_split_min(long n);
+/* Counts split that way since the process started (tests, benchmarks). */
+unsigned long imr_search_splits(void);
+
 /* Runs Q like imr_search_run, but returns the answer as compact JSON
  * text with non-ASCII characters escaped (malloc'd, no newline) in
  * *TEXT: a repeated query's answer is copied from the result cache as it

@@ -477,6 +477,21 @@ static void test_rank_bound(void **state)
         b = answer(s, bq[i].q, &bydate);
         assert_string_equal(b, d);
         imr_search_close(s);
+        /* the count left after the ranked ones split between two
+         * threads and connections: the same answer */
+        {
+            long split_was = imr_search_split_min(0);
+            unsigned long splits = imr_search_splits();
+            char *split;
+
+            assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+            split = answer(s, bq[i].q, &o);
+            assert_string_equal(split, a);
+            assert_int_equal(imr_search_splits(), splits + 1);
+            free(split);
+            imr_search_close(s);
+            imr_search_split_min(split_was);
+        }
         imr_search_rank_bound(was);
         je = json_loads(exact, 0, NULL);
         ja = json_loads(a, 0, NULL);

@@ -1,0 +1,254 @@
+/* imr_bm25: the BM25 ranking function of FTS5 (the same formula and the
+ * same floating-point steps, so its scores equal bm25()'s bit for bit)
+ * that can leave the IDF of a one-phrase query to its caller. See rank.h
+ * for why: the search's store path (lib/search.c) counts every match of
+ * the query in the same pass and applies the IDF once at the end. The
+ * IDFs of a query of several phrases are computed as bm25() does, once
+ * per index state and MATCH string (a small LRU cache per handle). */
+#include "rank.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BM25_K1 1.2
+#define BM25_B 0.75
+#define CACHE_SLOTS 256         /* MATCH strings whose IDFs are kept */
+
+/* The IDFs of one MATCH string in the cache's index state. */
+struct rank_cache_ent {
+    char *expr;
+    int nphrase;
+    double *idf;
+    unsigned long long used;    /* tick of the last use (LRU) */
+};
+
+struct imr_rank_cache {
+    char *sig;                  /* the index state the entries belong to */
+    struct rank_cache_ent e[CACHE_SLOTS];
+    unsigned long long tick;
+};
+
+/* Per-query values, computed before the first row (FTS5 auxdata). */
+struct bm25_query {
+    int nphrase;
+    double avgdl;          /* mean tokens per row over the table */
+    double *idf;           /* per phrase; 1 for a deferred one */
+    double *freq;          /* per phrase, of the current row */
+};
+
+/* The IDF bm25() gives a phrase found in HITS of ROWS rows; see rank.h.
+ * A phrase in more than half the rows would get a negative IDF: as in
+ * bm25(), it gets a tiny positive one instead. */
+double imr_rank_idf(long long rows, long long hits)
+{
+    double idf = log(((double)rows - (double)hits + 0.5) /
+                     ((double)hits + 0.5));
+
+    return idf <= 0.0 ? 1e-6 : idf;
+}
+
+struct imr_rank_cache *imr_rank_cache_new(void)
+{
+    return calloc(1, sizeof(struct imr_rank_cache));
+}
+
+static void cache_clear(struct imr_rank_cache *c)
+{
+    size_t i;
+
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        free(c->e[i].expr);
+        free(c->e[i].idf);
+        memset(&c->e[i], 0, sizeof(c->e[i]));
+    }
+    free(c->sig);
+    c->sig = NULL;
+}
+
+void imr_rank_cache_free(struct imr_rank_cache *c)
+{
+    if (c == NULL)
+        return;
+    cache_clear(c);
+    free(c);
+}
+
+/* The cached IDFs of SLOT's query (NPHRASE of them) into IDF: 1 if
+ * found. An entry of another index state is never used: the cache is
+ * emptied when the state changes. */
+static int cache_get(const struct imr_rank_defer *slot, int nphrase,
+                     double *idf)
+{
+    struct imr_rank_cache *c = slot->cache;
+    size_t i;
+
+    if (c == NULL || slot->sig == NULL || slot->expr == NULL)
+        return 0;
+    if (c->sig == NULL || strcmp(c->sig, slot->sig) != 0) {
+        cache_clear(c);
+        if ((c->sig = strdup(slot->sig)) == NULL)
+            return 0;
+    }
+    for (i = 0; i < CACHE_SLOTS; i++)
+        if (c->e[i].expr != NULL && c->e[i].nphrase == nphrase &&
+            strcmp(c->e[i].expr, slot->expr) == 0) {
+            memcpy(idf, c->e[i].idf, (size_t)nphrase * sizeof(double));
+            c->e[i].used = ++c->tick;
+            return 1;
+        }
+    return 0;
+}
+
+/* Keeps the NPHRASE IDFs of SLOT's query, in place of the least recently
+ * used entry (out of memory: not kept). */
+static void cache_put(const struct imr_rank_defer *slot, int nphrase,
+                      const double *idf)
+{
+    struct imr_rank_cache *c = slot->cache;
+    struct rank_cache_ent *e;
+    size_t i, lru = 0;
+    char *expr;
+    double *v;
+
+    if (c == NULL || c->sig == NULL || slot->sig == NULL ||
+        slot->expr == NULL || strcmp(c->sig, slot->sig) != 0)
+        return;
+    for (i = 1; i < CACHE_SLOTS; i++)
+        if (c->e[i].used < c->e[lru].used)
+            lru = i;
+    expr = strdup(slot->expr);
+    v = malloc((size_t)nphrase * sizeof(double));
+    if (expr == NULL || v == NULL) {
+        free(expr);
+        free(v);
+        return;
+    }
+    memcpy(v, idf, (size_t)nphrase * sizeof(double));
+    e = &c->e[lru];
+    free(e->expr);
+    free(e->idf);
+    e->expr = expr;
+    e->idf = v;
+    e->nphrase = nphrase;
+    e->used = ++c->tick;
+}
+
+/* xQueryPhrase callback: one more row holds the phrase. */
+static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts,
+                     void *user)
+{
+    (void)api;
+    (void)fts;
+    (*(long long *)user)++;
+    return SQLITE_OK;
+}
+
+/* The per-query values of FTS, made on the first row of the query. */
+static int bm25_query_of(const Fts5ExtensionApi *api, Fts5Context *fts,
+                         struct imr_rank_defer *slot,
+                         struct bm25_query **out)
+{
+    struct bm25_query *q = api->xGetAuxdata(fts, 0);
+    sqlite3_int64 rows = 0, tokens = 0;
+    int i, rc;
+
+    *out = q;
+    if (q != NULL)
+        return SQLITE_OK;
+    i = api->xPhraseCount(fts);
+    q = sqlite3_malloc64(sizeof(*q) + 2 * (size_t)i * sizeof(double));
+    if (q == NULL)
+        return SQLITE_NOMEM;
+    memset(q, 0, sizeof(*q) + 2 * (size_t)i * sizeof(double));
+    q->nphrase = i;
+    q->idf = (double *)(q + 1);
+    q->freq = q->idf + i;
+    if ((rc = api->xRowCount(fts, &rows)) != SQLITE_OK ||
+        (rc = api->xColumnTotalSize(fts, -1, &tokens)) != SQLITE_OK) {
+        sqlite3_free(q);
+        return rc;
+    }
+    q->avgdl = (double)tokens / (double)rows;
+    if (slot->allow && q->nphrase == 1) {
+        /* one phrase: its IDF scales every score alike; the caller,
+         * which counts the matches, applies it (imr_rank_idf) */
+        slot->deferred = 1;
+        slot->rows = rows;
+        q->idf[0] = 1.0;
+    } else if (!cache_get(slot, q->nphrase, q->idf)) {
+        for (i = 0; i < q->nphrase; i++) {
+            long long hits = 0;
+
+            if ((rc = api->xQueryPhrase(fts, i, &hits, count_row)) !=
+                SQLITE_OK) {
+                sqlite3_free(q);
+                return rc;
+            }
+            q->idf[i] = imr_rank_idf(rows, hits);
+        }
+        cache_put(slot, q->nphrase, q->idf);
+    }
+    if ((rc = api->xSetAuxdata(fts, q, sqlite3_free)) != SQLITE_OK)
+        return rc;             /* xSetAuxdata freed Q */
+    *out = q;
+    return SQLITE_OK;
+}
+
+/* imr_bm25(item_fts, w0, w1, ...): column weights as in bm25(). */
+static void bm25_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
+                    sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+    struct bm25_query *q;
+    double score = 0.0, d;
+    int i, n = 0, rc, tok = 0;
+
+    rc = bm25_query_of(api, fts, api->xUserData(fts), &q);
+    if (rc == SQLITE_OK) {
+        memset(q->freq, 0, (size_t)q->nphrase * sizeof(double));
+        rc = api->xInstCount(fts, &n);
+    }
+    for (i = 0; rc == SQLITE_OK && i < n; i++) {
+        int ip, ic, io;
+
+        if ((rc = api->xInst(fts, i, &ip, &ic, &io)) == SQLITE_OK)
+            q->freq[ip] += nval > ic ? sqlite3_value_double(val[ic]) : 1.0;
+    }
+    if (rc == SQLITE_OK)
+        rc = api->xColumnSize(fts, -1, &tok);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    d = (double)tok;
+    for (i = 0; i < q->nphrase; i++)
+        score += q->idf[i] * ((q->freq[i] * (BM25_K1 + 1.0)) /
+                              (q->freq[i] + BM25_K1 * (1 - BM25_B +
+                               BM25_B * d / q->avgdl)));
+    sqlite3_result_double(ctx, -1.0 * score);
+}
+
+/* FTS5's extension API of DB (NULL without FTS5). */
+static fts5_api *fts5_api_of(sqlite3 *db)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) !=
+        SQLITE_OK)
+        return NULL;
+    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    return api;
+}
+
+/* Registers imr_bm25 on DB; see rank.h. */
+int imr_rank_register(sqlite3 *db, struct imr_rank_defer *slot)
+{
+    fts5_api *api = fts5_api_of(db);
+
+    if (api == NULL || api->iVersion < 2)
+        return SQLITE_ERROR;
+    return api->xCreateFunction(api, "imr_bm25", slot, bm25_fn, NULL);
+}

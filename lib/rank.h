@@ -1,0 +1,44 @@
+/* imr_bm25(item_fts, w0, w1, ...): FTS5's bm25() ranking function, with
+ * one difference its caller can ask for: the IDF of a query that is one
+ * phrase may be left out of the scores and applied by the caller later.
+ * bm25() computes every phrase's IDF before its first row by running the
+ * phrase once more over the whole table (xQueryPhrase): for a phrase
+ * found in most letters ("not medically necessary") that second pass
+ * costs as much as the query. A caller that walks every match anyway
+ * knows that count at the end; with one phrase the IDF is a constant
+ * factor of every score, so the order of the rows does not need it.
+ * See lib/rank.c. */
+#ifndef IMR_RANK_H
+#define IMR_RANK_H
+#include <sqlite3.h>
+
+struct imr_rank_cache;   /* rows per phrase of recent queries */
+
+/* What a caller of imr_bm25 and imr_bm25 tell each other, per query. */
+struct imr_rank_defer {
+    int allow;          /* set by the caller before the statement runs */
+    int deferred;       /* set by imr_bm25: scores are -(tf part), IDF 1 */
+    long long rows;     /* set by imr_bm25 when deferred: rows in table */
+    /* optional, set by the caller: the IDFs of a query of several phrases
+     * are kept in CACHE under the index state SIG and the MATCH string
+     * EXPR, so a later query with the same text (other filters, pages or
+     * options) does not run its phrases over the table again */
+    struct imr_rank_cache *cache;
+    const char *sig;
+    const char *expr;
+};
+
+/* Registers imr_bm25 on DB (before statements that use it are prepared).
+ * SLOT is read by every call on DB and must outlive it. Returns an
+ * SQLite result code. */
+int imr_rank_register(sqlite3 *db, struct imr_rank_defer *slot);
+
+/* A cache for imr_rank_defer.cache (NULL when out of memory: imr_bm25
+ * then computes every IDF) and its release (NULL is allowed). */
+struct imr_rank_cache *imr_rank_cache_new(void);
+void imr_rank_cache_free(struct imr_rank_cache *c);
+
+/* The IDF bm25() gives a phrase found in HITS of ROWS rows. */
+double imr_rank_idf(long long rows, long long hits);
+
+#endif

@@ -1,0 +1,218 @@
+/* Tests of imr_bm25 (lib/rank.c): equal to FTS5's bm25() bit for bit, and
+ * with the IDF deferred, equal once the caller applies imr_rank_idf. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "rank.h"
+
+/* A table of four columns like item_fts, with uneven rows: a phrase in
+ * most rows, one in a few, columns of different lengths. */
+static sqlite3 *make_db(struct imr_rank_defer *slot)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int i;
+
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(imr_rank_register(db, slot), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING "
+                                  "fts5(a, b, c, d, tokenize='porter "
+                                  "unicode61')", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?1, ?2, "
+                                        "?3, ?4)", -1, &st, NULL),
+                     SQLITE_OK);
+    for (i = 0; i < 60; i++) {
+        char a[128], b[512], c[64];
+
+        snprintf(a, sizeof(a), "%s request %d",
+                 i % 7 == 0 ? "functional restoration program" :
+                 "physical therapy", i);
+        snprintf(b, sizeof(b), "The request is %s. %s %s",
+                 i % 3 ? "not medically necessary" : "medically necessary",
+                 i % 5 == 0 ? "Pain is rated 7/10, pain pain." : "",
+                 i % 11 == 0 ? "The functional restoration program was "
+                 "requested after therapy failed." : "");
+        snprintf(c, sizeof(c), "%s", i % 4 ? "lumbar sprain" : "chronic pain");
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, c, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, i % 2 ? "summary of the review" : "",
+                          -1, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return db;
+}
+
+/* Runs MATCH M with bm25 and imr_bm25 side by side; with the slot
+ * allowing deferral, applies the IDF from the count of rows. Every
+ * score must be equal as doubles (==, not within an epsilon). */
+static void check_query(sqlite3 *db, struct imr_rank_defer *slot,
+                        const char *m, int allow, int want_deferred)
+{
+    sqlite3_stmt *st = NULL;
+    double bm[64], ours[64];
+    long long rows = 0;
+    int n = 0, i;
+
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT bm25(t, 10.0, 4.0, "
+                                        "3.0, 1.0), imr_bm25(t, 10.0, 4.0, "
+                                        "3.0, 1.0) FROM t WHERE t MATCH ?1 "
+                                        "ORDER BY rowid", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+    memset(slot, 0, sizeof(*slot));
+    slot->allow = allow;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_true(n < 64);
+        bm[n] = sqlite3_column_double(st, 0);
+        ours[n++] = sqlite3_column_double(st, 1);
+    }
+    sqlite3_finalize(st);
+    assert_true(n > 0);
+    assert_int_equal(slot->deferred, want_deferred);
+    if (slot->deferred) {
+        double idf;
+
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM t",
+                                            -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        rows = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        assert_int_equal(slot->rows, rows);
+        idf = imr_rank_idf(rows, n);
+        for (i = 0; i < n; i++)
+            ours[i] = idf * ours[i];
+    }
+    for (i = 0; i < n; i++)
+        if (bm[i] != ours[i])
+            fail_msg("%s row %d: bm25 %.17g, imr_bm25 %.17g", m, i, bm[i],
+                     ours[i]);
+}
+
+static void test_equal_to_bm25(void **state)
+{
+    struct imr_rank_defer slot;
+    sqlite3 *db = make_db(&slot);
+    static const char *const qs[] = {
+        "request", "\"not medically necessary\"", "pain",
+        "\"functional restoration program\" OR therapy",
+        "functional AND program", "{b c}: pain", "\"pain is rated\"",
+        "lumbar OR chronic OR summary",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+        check_query(db, &slot, qs[i], 0, 0);
+    sqlite3_close(db);
+}
+
+/* One phrase (with or without a column filter): deferred; more than one:
+ * computed in place as bm25 does, deferral allowed or not. */
+static void test_deferred_idf(void **state)
+{
+    struct imr_rank_defer slot;
+    sqlite3 *db = make_db(&slot);
+
+    (void)state;
+    check_query(db, &slot, "request", 1, 1);
+    check_query(db, &slot, "\"not medically necessary\"", 1, 1);
+    check_query(db, &slot, "\"pain is rated\"", 1, 1);
+    check_query(db, &slot, "{b c}: pain", 1, 1);
+    check_query(db, &slot, "\"functional restoration program\"", 1, 1);
+    check_query(db, &slot, "\"functional restoration program\" OR therapy",
+                1, 0);
+    check_query(db, &slot, "functional AND program", 1, 0);
+    sqlite3_close(db);
+}
+
+/* Scores of MATCH M, bm25 and imr_bm25, into BM and OURS; returns the
+ * row count. */
+static int scores(sqlite3 *db, const char *m, double *bm, double *ours)
+{
+    sqlite3_stmt *st = NULL;
+    int n = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT bm25(t, 10.0, 4.0, "
+                                        "3.0, 1.0), imr_bm25(t, 10.0, 4.0, "
+                                        "3.0, 1.0) FROM t WHERE t MATCH ?1 "
+                                        "ORDER BY rowid", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_true(n < 64);
+        bm[n] = sqlite3_column_double(st, 0);
+        ours[n++] = sqlite3_column_double(st, 1);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* The IDFs of a query of several phrases come from the cache while the
+ * index state (sig) is the same: equal to bm25 the second time too; a
+ * changed table under the same sig shows that the cache was used (its
+ * IDFs are the old ones), a new sig computes them again. */
+static void test_idf_cache(void **state)
+{
+    struct imr_rank_defer slot;
+    sqlite3 *db = make_db(&slot);
+    const char *m = "\"functional restoration program\" OR therapy";
+    double bm[64], ours[64];
+    int n, i, differ = 0;
+
+    (void)state;
+    memset(&slot, 0, sizeof(slot));
+    slot.cache = imr_rank_cache_new();
+    assert_non_null(slot.cache);
+    slot.sig = "state-1";
+    slot.expr = m;
+    n = scores(db, m, bm, ours);          /* computed, kept */
+    for (i = 0; i < n; i++)
+        assert_true(bm[i] == ours[i]);
+    n = scores(db, m, bm, ours);          /* from the cache */
+    for (i = 0; i < n; i++)
+        assert_true(bm[i] == ours[i]);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO t(a) VALUES ('therapy "
+                                  "therapy'), ('therapy'), ('physical "
+                                  "therapy')", NULL, NULL, NULL), SQLITE_OK);
+    n = scores(db, m, bm, ours);          /* stale on purpose: same sig */
+    for (i = 0; i < n; i++)
+        differ += bm[i] != ours[i];
+    assert_true(differ > 0);
+    slot.sig = "state-2";
+    n = scores(db, m, bm, ours);          /* new state: computed again */
+    for (i = 0; i < n; i++)
+        assert_true(bm[i] == ours[i]);
+    imr_rank_cache_free(slot.cache);
+    sqlite3_close(db);
+}
+
+static void test_idf(void **state)
+{
+    (void)state;
+    /* a phrase in over half the rows gets bm25's floor */
+    assert_true(imr_rank_idf(100, 60) == 1e-6);
+    assert_true(imr_rank_idf(100, 50) == 1e-6);
+    assert_true(imr_rank_idf(100, 1) > imr_rank_idf(100, 10));
+    assert_true(imr_rank_idf(100, 10) > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_equal_to_bm25),
+        cmocka_unit_test(test_deferred_idf),
+        cmocka_unit_test(test_idf_cache),
+        cmocka_unit_test(test_idf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
