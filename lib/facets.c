@@ -88,6 +88,7 @@ struct imr_facets {
     /* what the filters read (imr_facets_q_new) */
     struct pcol it_catv, it_subv;  /* category, subcategory alone */
     struct pcol it_cit;       /* the item's citation facts (in cites) */
+    struct pcol it_len;       /* tokens in its full text + 1, 0 = none */
     struct pcol d_out, d_gender, d_age;   /* age + 1, 0 = NULL */
     struct pcol d_spec, d_lic;  /* lists of specialties, states */
     struct pcol d_date, d_inj, d_rec;     /* date code + 1, 0 = NULL */
@@ -746,6 +747,85 @@ done:
     return rc;
 }
 
+/* One SQLite varint of P (N bytes) into *V: its length, 0 if cut short.
+ * FTS5's docsize records are such varints, one per column. */
+static int get_varint(const unsigned char *p, int n, uint64_t *v)
+{
+    uint64_t x = 0;
+    int i;
+
+    for (i = 0; i < n && i < 8; i++) {
+        x = (x << 7) | (p[i] & 0x7f);
+        if ((p[i] & 0x80) == 0) {
+            *v = x;
+            return i + 1;
+        }
+    }
+    if (i == 8 && n > 8) {
+        *v = (x << 8) | p[8];
+        return 9;
+    }
+    return 0;
+}
+
+/* Per item, its length in tokens over every full-text column: the sum
+ * of its FTS5 docsize record, which bm25() reads from disk for every row
+ * it scores (a b-tree lookup per row: about half of a selective query's
+ * time); imr_search's ranking reads it here instead. Without a docsize
+ * table (or for an item FTS5 does not hold yet) the length is unknown
+ * and ranking reads the record as bm25() does. */
+static int load_doclens(struct bld *b)
+{
+    static const char sql[] = "SELECT id, sz FROM item_fts_docsize "
+                              "ORDER BY id";
+    struct imr_facets *f = b->f;
+    sqlite3_stmt *st = NULL;
+    uint32_t *len = u32_new(f->n_items);
+    size_t j = 0, row = 0;
+    int rc = IMR_OK, step;
+
+    if (len == NULL)
+        return imr_seterr(b->err, IMR_ENOMEM, "out of memory");
+    memset(len, 0, (f->n_items > 0 ? f->n_items : 1) * sizeof(*len));
+    if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto pack;                     /* no docsize table: unknown */
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(st, 0);
+        const unsigned char *p = sqlite3_column_blob(st, 1);
+        int n = sqlite3_column_bytes(st, 1), off = 0, used;
+        uint64_t sum = 0, v;
+
+        if ((++row & 4095) == 0 && stopped(b)) {
+            rc = imr_seterr(b->err, IMR_ELIMIT, "facet store: stopped");
+            goto done;
+        }
+        while (j < f->n_items && f->item_id[j] < id)
+            j++;
+        if (j == f->n_items)
+            break;
+        if (f->item_id[j] != id)
+            continue;
+        while (off < n && (used = get_varint(p + off, n - off, &v)) > 0) {
+            sum += v;
+            off += used;
+        }
+        if (off == n && sum < UINT32_MAX)
+            len[j] = (uint32_t)sum + 1;
+    }
+    if (step != SQLITE_DONE && step != SQLITE_ROW) {
+        rc = bld_db(b, "docsize");
+        goto done;
+    }
+pack:
+    sqlite3_finalize(st);
+    st = NULL;
+    return pack_take(b, &f->it_len, &len, f->n_items);
+done:
+    sqlite3_finalize(st);
+    free(len);
+    return rc;
+}
+
 static int words_push(struct idset *s, uint32_t w)
 {
     if (s->n == s->cap) {
@@ -965,6 +1045,7 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
                              "ORDER BY det_id", X_LIC, 0, &f->d_lic,
                              "licensure")) != IMR_OK ||
         (rc = load_items(&b)) != IMR_OK ||
+        (rc = load_doclens(&b)) != IMR_OK ||
         (rc = load_lists(&b, "SELECT item_id, guideline FROM "
                              "citations ORDER BY item_id", F_GUIDELINE,
                              1, &f->it_gl, "citations")) != IMR_OK ||
@@ -1004,6 +1085,7 @@ void imr_facets_free(struct imr_facets *f)
         return;
     free(f->item_id);
     free(f->it_det.p);
+    free(f->it_len.p);
     free(f->it_dec.p);
     free(f->it_treat.p);
     free(f->it_cat.p);
@@ -1067,7 +1149,8 @@ size_t imr_facets_filter_bytes(const struct imr_facets *f)
 {
     size_t n, k;
 
-    n = f->n_items * (f->it_catv.w + f->it_subv.w + f->it_cit.w);
+    n = f->n_items * (f->it_catv.w + f->it_subv.w + f->it_cit.w +
+                      f->it_len.w);
     n += f->n_dets * (f->d_out.w + f->d_gender.w + f->d_age.w +
                       f->d_date.w + f->d_inj.w + f->d_rec.w +
                       f->d_spec.w + f->d_lic.w);
@@ -1983,6 +2066,13 @@ long long imr_facets_index(const struct imr_facets *f, size_t *pos,
 long long imr_facets_item_id(const struct imr_facets *f, size_t k)
 {
     return f->item_id[k];
+}
+
+/* Tokens in item K's full text, or -1; see facets.h. */
+long long imr_facets_doclen(const struct imr_facets *f, size_t k)
+{
+    return f->it_len.p != NULL ? (long long)pcol_get(&f->it_len, k) - 1
+                               : -1;
 }
 
 /* The decision date order of item K; see facets.h. */

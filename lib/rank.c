@@ -7,6 +7,7 @@
  * per index state and MATCH string (a small LRU cache per handle). */
 #include "rank.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,11 +200,13 @@ static int bm25_query_of(const Fts5ExtensionApi *api, Fts5Context *fts,
 static void bm25_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
                     sqlite3_context *ctx, int nval, sqlite3_value **val)
 {
+    struct imr_rank_defer *slot = api->xUserData(fts);
     struct bm25_query *q;
     double score = 0.0, d;
+    long long len = -1;
     int i, n = 0, rc, tok = 0;
 
-    rc = bm25_query_of(api, fts, api->xUserData(fts), &q);
+    rc = bm25_query_of(api, fts, slot, &q);
     if (rc == SQLITE_OK) {
         memset(q->freq, 0, (size_t)q->nphrase * sizeof(double));
         rc = api->xInstCount(fts, &n);
@@ -214,7 +217,11 @@ static void bm25_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
         if ((rc = api->xInst(fts, i, &ip, &ic, &io)) == SQLITE_OK)
             q->freq[ip] += nval > ic ? sqlite3_value_double(val[ic]) : 1.0;
     }
-    if (rc == SQLITE_OK)
+    if (rc == SQLITE_OK && slot->doclen != NULL)
+        len = slot->doclen(slot->doclen_arg, api->xRowid(fts));
+    if (len >= 0 && len <= INT_MAX)
+        tok = (int)len;           /* as the docsize record holds it */
+    else if (rc == SQLITE_OK)
         rc = api->xColumnSize(fts, -1, &tok);
     if (rc != SQLITE_OK) {
         sqlite3_result_error_code(ctx, rc);

@@ -26,6 +26,11 @@ struct imr_rank_defer {
     struct imr_rank_cache *cache;
     const char *sig;
     const char *expr;
+    /* optional: the length in tokens of row ROWID over every column (what
+     * xColumnSize(-1) reads from the docsize table, one lookup per row),
+     * or -1 when the caller does not know it */
+    long long (*doclen)(void *arg, long long rowid);
+    void *doclen_arg;
 };
 
 /* Registers imr_bm25 on DB (before statements that use it are prepared).

@@ -114,6 +114,7 @@ struct imr_search {
 };
 
 static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+static long long pass_doclen(void *arg, long long rowid);
 
 struct param {
     int is_int;
@@ -284,6 +285,8 @@ int imr_search_open(const char *path, struct imr_search **out, char *err)
         goto fail;
     }
     s->rank.cache = imr_rank_cache_new();    /* NULL: IDFs uncached */
+    s->rank.doclen = pass_doclen;
+    s->rank.doclen_arg = s;
     if (imr_rank_register(s->db, &s->rank) != SQLITE_OK) {
         rc = imr_seterr(err, IMR_EDB, "prepare: FTS5 is not available");
         goto fail;
@@ -1337,6 +1340,17 @@ static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     p->kept_id = id;
     p->kept_k = k;
     sqlite3_result_int(ctx, k >= 0 && spass_take(p, (size_t)k));
+}
+
+/* imr_bm25's row length (rank.h): from the store, for the match keep_fn
+ * has just kept (the row imr_bm25 scores next), else unknown. */
+static long long pass_doclen(void *arg, long long rowid)
+{
+    const struct spass *p = ((struct imr_search *)arg)->pass;
+
+    if (p == NULL || p->kept_id != rowid || p->kept_k < 0)
+        return -1;
+    return imr_facets_doclen(p->f, (size_t)p->kept_k);
 }
 
 /* A pass of statement ST (kind WHICH) of connection DB, whose keep_fn

@@ -112,5 +112,8 @@ long long imr_facets_item_id(const struct imr_facets *f, size_t k);
 /* The decision date of item K's letter as a number that orders as the
  * date text does; 0 when the letter has none (sorts last, DESC). */
 unsigned imr_facets_date(const struct imr_facets *f, size_t k);
+/* Tokens in item K's full-text columns together (what FTS5's
+ * xColumnSize(-1) gives bm25()), or -1 when the store does not know. */
+long long imr_facets_doclen(const struct imr_facets *f, size_t k);
 
 #endif
