@@ -196,6 +196,45 @@ static void test_idf_cache(void **state)
     sqlite3_close(db);
 }
 
+/* A doclen callback that does not know (-1) leaves the docsize lookup;
+ * one that answers is used (a wrong length changes the scores). */
+static long long doclen_unknown(void *arg, long long rowid)
+{
+    (void)arg;
+    (void)rowid;
+    return -1;
+}
+
+static long long doclen_seven(void *arg, long long rowid)
+{
+    (void)arg;
+    (void)rowid;
+    return 7;
+}
+
+static void test_doclen(void **state)
+{
+    struct imr_rank_defer slot;
+    sqlite3 *db = make_db(&slot);
+    const char *m = "\"functional restoration program\" OR therapy";
+    double bm[64], ours[64];
+    int n, i, differ = 0;
+
+    (void)state;
+    memset(&slot, 0, sizeof(slot));
+    slot.doclen = doclen_unknown;
+    n = scores(db, m, bm, ours);
+    assert_true(n > 0);
+    for (i = 0; i < n; i++)
+        assert_true(bm[i] == ours[i]);
+    slot.doclen = doclen_seven;
+    n = scores(db, m, bm, ours);
+    for (i = 0; i < n; i++)
+        differ += bm[i] != ours[i];
+    assert_true(differ > 0);
+    sqlite3_close(db);
+}
+
 static void test_idf(void **state)
 {
     (void)state;
@@ -212,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_equal_to_bm25),
         cmocka_unit_test(test_deferred_idf),
         cmocka_unit_test(test_idf_cache),
+        cmocka_unit_test(test_doclen),
         cmocka_unit_test(test_idf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
