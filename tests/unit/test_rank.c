@@ -52,6 +52,28 @@ static sqlite3 *make_db(struct imr_rank_defer *slot)
     return db;
 }
 
+/* Scores of MATCH M, bm25 and imr_bm25, into BM and OURS; returns the
+ * row count. */
+static int scores(sqlite3 *db, const char *m, double *bm, double *ours)
+{
+    sqlite3_stmt *st = NULL;
+    int n = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT bm25(t, 10.0, 4.0, "
+                                        "3.0, 1.0), imr_bm25(t, 10.0, 4.0, "
+                                        "3.0, 1.0) FROM t WHERE t MATCH ?1 "
+                                        "ORDER BY rowid", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_true(n < 64);
+        bm[n] = sqlite3_column_double(st, 0);
+        ours[n++] = sqlite3_column_double(st, 1);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
 /* Runs MATCH M with bm25 and imr_bm25 side by side; with the slot
  * allowing deferral, applies the IDF from the count of rows. Every
  * score must be equal as doubles (==, not within an epsilon). */
@@ -61,22 +83,11 @@ static void check_query(sqlite3 *db, struct imr_rank_defer *slot,
     sqlite3_stmt *st = NULL;
     double bm[64], ours[64];
     long long rows = 0;
-    int n = 0, i;
+    int n, i;
 
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT bm25(t, 10.0, 4.0, "
-                                        "3.0, 1.0), imr_bm25(t, 10.0, 4.0, "
-                                        "3.0, 1.0) FROM t WHERE t MATCH ?1 "
-                                        "ORDER BY rowid", -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
     memset(slot, 0, sizeof(*slot));
     slot->allow = allow;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        assert_true(n < 64);
-        bm[n] = sqlite3_column_double(st, 0);
-        ours[n++] = sqlite3_column_double(st, 1);
-    }
-    sqlite3_finalize(st);
+    n = scores(db, m, bm, ours);
     assert_true(n > 0);
     assert_int_equal(slot->deferred, want_deferred);
     if (slot->deferred) {
@@ -133,28 +144,6 @@ static void test_deferred_idf(void **state)
                 1, 0);
     check_query(db, &slot, "functional AND program", 1, 0);
     sqlite3_close(db);
-}
-
-/* Scores of MATCH M, bm25 and imr_bm25, into BM and OURS; returns the
- * row count. */
-static int scores(sqlite3 *db, const char *m, double *bm, double *ours)
-{
-    sqlite3_stmt *st = NULL;
-    int n = 0;
-
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT bm25(t, 10.0, 4.0, "
-                                        "3.0, 1.0), imr_bm25(t, 10.0, 4.0, "
-                                        "3.0, 1.0) FROM t WHERE t MATCH ?1 "
-                                        "ORDER BY rowid", -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        assert_true(n < 64);
-        bm[n] = sqlite3_column_double(st, 0);
-        ours[n++] = sqlite3_column_double(st, 1);
-    }
-    sqlite3_finalize(st);
-    return n;
 }
 
 /* The IDFs of a query of several phrases come from the cache while the
