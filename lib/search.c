@@ -1434,8 +1434,11 @@ static int helper_open(struct imr_search *s)
         return 0;
     if (s->help_broken || path == NULL || path[0] == '\0')
         return -1;
-    if (sqlite3_open_v2(path, &s->help_db, SQLITE_OPEN_READONLY, NULL) !=
-            SQLITE_OK ||
+    /* one thread at a time uses it (the helper's, or this one before
+     * and after): no mutex, as for the handle's own connection */
+    if (sqlite3_open_v2(path, &s->help_db, SQLITE_OPEN_READONLY |
+                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(s->help_db, 10000) != SQLITE_OK ||
         sqlite3_create_function_v2(s->help_db, "imr_keep", 1, SQLITE_UTF8 |
                                    SQLITE_DIRECTONLY, &s->help_pass,
                                    keep_fn, NULL, NULL, NULL) != SQLITE_OK ||
