@@ -105,7 +105,7 @@ def collect(out, count):
     res["machine"] = dict(l.split("=", 1) for l in
                           (read(out, "machine.txt") or "").splitlines()
                           if "=" in l)
-    raw_bytes = int(read(out, "raw_bytes", "0"))
+    raw_bytes = int(float(read(out, "raw_bytes", "0")))
     counts = (read(out, "index_counts") or "").split()
     items = int(counts[0]) if counts else None
     ix = time_v(read(out, "index.time")) or {}

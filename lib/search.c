@@ -300,9 +300,12 @@ int imr_search_open(const char *path, struct imr_search **out, char *err)
         }
     }
     /* reads only: map the file and keep a larger page cache per
-     * connection (failures just leave the defaults) */
+     * connection (failures just leave the defaults); 16 MB, which also
+     * bounds the SQL path's in-memory sorts (larger ones spill): at 1M
+     * letters, 32 MB per worker took the daemon past 128 MB while its
+     * store was being built */
     sqlite3_exec(s->db, "PRAGMA mmap_size = 1073741824;"
-                 " PRAGMA cache_size = -32768;", NULL, NULL, NULL);
+                 " PRAGMA cache_size = -16384;", NULL, NULL, NULL);
     sqlite3_progress_handler(s->db, 4000, progress_cb, s);
     *out = s;
     return IMR_OK;
