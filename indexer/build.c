@@ -622,12 +622,12 @@ static int fix_orphans(struct imr_index *ix, struct build *b,
     return IMR_OK;
 }
 
-/* Trains the index's deflate dictionary, when it has none, from the
+/* Trains the index's zstd dictionary, when it has none, from the
  * first letters of this build (parsed here and again by the workers:
  * a fraction of a second). */
 static int train(struct imr_index *ix, struct build *b, char *err)
 {
-    struct imr_record *recs[IMR_INDEX_DICT_SAMPLES];
+    struct imr_record *recs[IMR_INDEX_DICT_SAMPLES] = {NULL};
     struct result *r;
     size_t i, n = 0;
     int rc = IMR_OK;
@@ -696,10 +696,10 @@ done:
 
 /* An index grown by small builds (imr-index watch adds a letter at a
  * time, too few to train on) trains its dictionary from its own newest
- * IMR_INDEX_DICT_SAMPLES letters once it holds that many. */
+ * IMR_INDEX_DICT_GROW_SAMPLES letters once it holds that many. */
 static int train_from_index(struct imr_index *ix, char *err)
 {
-    struct imr_record *recs[IMR_INDEX_DICT_SAMPLES];
+    struct imr_record *recs[IMR_INDEX_DICT_GROW_SAMPLES];
     sqlite3_stmt *st = NULL;
     size_t n = 0, rows = 0, i;
     int rc = IMR_OK, step;
@@ -708,20 +708,20 @@ static int train_from_index(struct imr_index *ix, char *err)
     if (sqlite3_prepare_v2(imr_index_db(ix), "SELECT count(*) FROM (SELECT"
                            " 1 FROM determinations LIMIT ?1)", -1, &st,
                            NULL) != SQLITE_OK ||
-        sqlite3_bind_int(st, 1, IMR_INDEX_DICT_SAMPLES) != SQLITE_OK ||
+        sqlite3_bind_int(st, 1, IMR_INDEX_DICT_GROW_SAMPLES) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
         rc = imr_seterr(err, IMR_EDB, "counting letters to train on: %s",
                         sqlite3_errmsg(imr_index_db(ix)));
         goto done;
     }
-    if (sqlite3_column_int(st, 0) < IMR_INDEX_DICT_SAMPLES)
+    if (sqlite3_column_int(st, 0) < IMR_INDEX_DICT_GROW_SAMPLES)
         goto done;
     sqlite3_finalize(st);
     st = NULL;
     if (sqlite3_prepare_v2(imr_index_db(ix), "SELECT text, record FROM"
                            " determinations ORDER BY id DESC LIMIT ?1",
                            -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_bind_int(st, 1, IMR_INDEX_DICT_SAMPLES) != SQLITE_OK) {
+        sqlite3_bind_int(st, 1, IMR_INDEX_DICT_GROW_SAMPLES) != SQLITE_OK) {
         rc = imr_seterr(err, IMR_EDB, "reading letters to train on: %s",
                         sqlite3_errmsg(imr_index_db(ix)));
         goto done;
@@ -735,7 +735,7 @@ static int train_from_index(struct imr_index *ix, char *err)
     if (rc == IMR_OK && step != SQLITE_DONE)
         rc = imr_seterr(err, IMR_EDB, "reading letters to train on: %s",
                         sqlite3_errmsg(imr_index_db(ix)));
-    if (rc == IMR_OK && rows >= IMR_INDEX_DICT_SAMPLES)
+    if (rc == IMR_OK && rows >= IMR_INDEX_DICT_GROW_SAMPLES)
         rc = imr_index_train(ix, recs, n, err);
 done:
     for (i = 0; i < n; i++)

@@ -9,12 +9,14 @@
 #include <jansson.h>
 #include "imr/record.h"
 
-#define IMR_INDEX_SCHEMA_VERSION 3
+#define IMR_INDEX_SCHEMA_VERSION 4
 
-/* The deflate preset dictionary of packed letters (docs/schema.md). */
-#define IMR_INDEX_DICT_MAX 32768     /* bytes at most (deflate's window) */
+/* The zstd dictionary of packed letters (docs/schema.md). */
+#define IMR_INDEX_DICT_MAX 112640    /* bytes at most (zstd's default) */
 #define IMR_INDEX_DICT_MIN_SAMPLES 8 /* fewer letters: no dictionary */
-#define IMR_INDEX_DICT_SAMPLES 256   /* letters a build trains it on */
+#define IMR_INDEX_DICT_SAMPLES 1024  /* letters a build trains it on */
+/* An index grown by small builds trains once it holds this many. */
+#define IMR_INDEX_DICT_GROW_SAMPLES 256
 
 /* Flags of imr_index_open. */
 #define IMR_INDEX_RDONLY 0x0   /* read-only (SQLITE_OPEN_READONLY) */
@@ -131,20 +133,22 @@ int imr_index_delete_source(struct imr_index *ix, const char *source,
                             char *err);
 
 /* Unpacks BLOB (N bytes), the determinations.text of a letter written by
- * imr_index_put (compressed together with its record, with or without
- * the index's deflate dictionary, which is read through IX and cached
- * per handle; IX may be NULL for blobs without one): the letter text in
+ * imr_index_put (compressed together with its record by zstd, or by
+ * zlib before schema 4, with or without a dictionary of the index, which
+ * is read through IX and cached per handle; IX may be NULL for blobs
+ * without one): the letter text in
  * *TEXT and, when RECORD is not NULL, the record JSON in *RECORD (both
  * free()). IMR_OK, IMR_EINVAL (not a packed letter, or corrupt: ERR says
  * why; ERR may be NULL), IMR_EDB, IMR_ENOMEM. */
 int imr_index_unpack(struct imr_index *ix, const void *blob, size_t n,
                      char **text, char **record, char *err);
 
-/* Trains the index's deflate dictionary from the N letters RECS (their
- * text and record JSON: the most frequent lines and JSON members, up to
+/* Trains the index's zstd dictionary from the N letters RECS (their
+ * text and record JSON, as they are packed; zstd's ZDICT trainer, up to
  * IMR_INDEX_DICT_MAX bytes) and stores it, inside the build transaction,
  * when the index has none yet and at least IMR_INDEX_DICT_MIN_SAMPLES of
- * the letters have distinct ids; otherwise does nothing. Letters put
+ * the letters have distinct ids and they teach it something; otherwise
+ * does nothing (a later build tries again). Letters put
  * afterwards are packed with it. IMR_OK, IMR_EINVAL (no build
  * transaction), IMR_EDB, IMR_ENOMEM. */
 int imr_index_train(struct imr_index *ix, struct imr_record *const *recs,
@@ -154,7 +158,7 @@ int imr_index_train(struct imr_index *ix, struct imr_record *const *recs,
  * imr_index_begin, made by imr_index_train); 0: none. */
 long long imr_index_dict_id(const struct imr_index *ix);
 
-/* A packer: the record JSON and deflate work of imr_index_put, made
+/* A packer: the record JSON and zstd work of imr_index_put, made
  * usable on another thread than the writer's (one packer per thread). */
 struct imr_packer;
 

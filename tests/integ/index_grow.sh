@@ -13,7 +13,7 @@ SHARED=$3
 [ -x "$GEN" ] || skip "imr-corpus is not built ($GEN)"
 command -v sqlite3 >/dev/null || skip "sqlite3 (Debian package sqlite3) is absent"
 
-N=262           # IMR_INDEX_DICT_SAMPLES (256) and a few more
+N=262           # IMR_INDEX_DICT_GROW_SAMPLES (256) and a few more
 "$GEN" generate --count $N --seed 17 --out "$TMP/c" --quiet >/dev/null ||
     die "imr-corpus generate"
 DB=$TMP/grow.db
@@ -33,8 +33,10 @@ done < "$TMP/list"
 [ "$(sqlite3 "$DB" 'SELECT count(*) FROM pack_dicts')" = 1 ] &&
     pass "dictionary trained once the index held 256 letters" ||
     fail "no dictionary after $N single-letter builds"
+# "IMRS" and a dictionary id that is not 0 (lib/index.c)
 nd=$(sqlite3 "$DB" "SELECT count(*) FROM determinations WHERE
-                    hex(substr(text, 1, 4)) = hex('IMRD')")
+                    hex(substr(text, 1, 4)) = hex('IMRS') AND
+                    substr(text, 5, 4) <> x'00000000'")
 [ "$nd" -ge 5 ] && pass "$nd later letters packed with it" ||
     fail "letters after training not packed with the dictionary ($nd)"
 

@@ -1,14 +1,15 @@
 #!/bin/bash
-# Integration test of index schema versions (docs/schema.md): a schema 3
-# index packs its letters with a deflate dictionary trained from its
-# first letters; an index of schema version 2 (no dictionary table, its
-# letters packed without one) is read as it is by the read-only programs
-# and migrated by `imr-index build`, its old letters still readable next
-# to the new ones; an index of schema version 1 (made here from a current
-# index by dropping the version 2 columns) is refused by the read-only
-# programs with the exact command to run, and migrated in place, letters
-# kept, by `imr-index build`; an index of an unknown newer version is
-# refused.
+# Integration test of index schema versions (docs/schema.md): a schema 4
+# index packs its letters with a zstd dictionary trained from its first
+# letters; an index of schema version 3 or 2 (for 2: no dictionary table)
+# is read as it is by the read-only programs and migrated by `imr-index
+# build`, its old letters still readable next to the new ones (the zlib
+# letters those versions wrote are tested in tests/unit/test_index_pack.c:
+# here the old letters are this version's, packed without a dictionary);
+# an index of schema version 1 (made here from a current index by
+# dropping the version 2 columns) is refused by the read-only programs
+# with the exact command to run, and migrated in place, letters kept, by
+# `imr-index build`; an index of an unknown newer version is refused.
 # Usage: schema_migrate.sh BUILD_DIR SOURCE_DIR SHARED_DIR. Exit 77 = skip.
 set -u
 BUILD=$1
@@ -53,18 +54,30 @@ start_sd() {
     [ -n "$PORT" ] || fail "imr-searchd did not start: $(cat "$TMP/sd.err")"
 }
 
-# Schema 3: the dictionary is trained from the first letters of the
+# Schema 4: the dictionary is trained from the first letters of the
 # build, stored once, and every letter names it.
-D3=$TMP/v3.db
-"$IDX" build --db "$D3" "$TMP/a" > /dev/null 2>&1 || fail "build v3"
-[ "$(version "$D3")" = 3 ] ||
-    fail "a new index is not schema 3"
-[ "$(sqlite3 "$D3" "SELECT count(*) || ' ' || (length(data) > 1000)
+D4=$TMP/v4.db
+"$IDX" build --db "$D4" "$TMP/a" > /dev/null 2>&1 || fail "build v4"
+[ "$(version "$D4")" = 4 ] ||
+    fail "a new index is not schema 4"
+[ "$(sqlite3 "$D4" "SELECT count(*) || ' ' || (length(data) > 1000)
     FROM pack_dicts")" = "1 1" ] || fail "no dictionary in a new index"
-[ "$(sqlite3 "$D3" "SELECT count(*) FROM determinations
-    WHERE substr(text, 1, 4) <> CAST('IMRD' AS BLOB)")" = 0 ] ||
+[ "$(sqlite3 "$D4" "SELECT count(*) FROM determinations
+    WHERE substr(text, 1, 4) <> CAST('IMRS' AS BLOB)
+       OR substr(text, 5, 4) = x'00000000'")" = 0 ] ||
     fail "letters packed without the dictionary"
-pass "schema 3: letters packed with the index's own dictionary"
+pass "schema 4: letters packed with the index's own dictionary"
+
+# Schema 3 differs by its letters' format only: read as it is, migrated
+# by a build.
+sqlite3 "$D4" "UPDATE meta SET value = '3' WHERE key = 'schema_version'" ||
+    fail "making a schema 3 index"
+"$IDX" stats --db "$D4" > "$TMP/s3.out" 2>&1 ||
+    fail "stats refused a schema 3 index: $(cat "$TMP/s3.out")"
+"$IDX" build --db "$D4" "$TMP/b" > /dev/null 2> "$TMP/b3.err" ||
+    fail "build did not migrate schema 3: $(cat "$TMP/b3.err")"
+[ "$(version "$D4")" = 4 ] || fail "schema_version not 4 after migrating 3"
+pass "schema 3: read as it is, migrated to 4 by a build"
 
 # Schema 2: an index of fewer letters than a dictionary needs, without
 # the dictionaries table, as the previous version wrote it.
@@ -74,7 +87,7 @@ sqlite3 "$D2" "DROP TABLE pack_dicts;
   UPDATE meta SET value = '2' WHERE key = 'schema_version';" ||
     fail "making a schema 2 index"
 [ "$(sqlite3 "$D2" "SELECT count(*) FROM determinations
-    WHERE substr(text, 1, 4) <> CAST('IMRZ' AS BLOB)")" = 0 ] ||
+    WHERE substr(text, 5, 4) <> x'00000000'")" = 0 ] ||
     fail "a small index used a dictionary"
 old_id=$(sqlite3 "$D2" "SELECT ext_id FROM determinations ORDER BY id LIMIT 1")
 "$IDX" stats --db "$D2" > "$TMP/s2.out" 2>&1 ||
@@ -88,12 +101,13 @@ fi
 pass "read-only programs read a schema 2 index as it is"
 "$IDX" build --db "$D2" "$TMP/b" > /dev/null 2> "$TMP/b2.err" ||
     fail "build did not migrate schema 2: $(cat "$TMP/b2.err")"
-[ "$(version "$D2")" = 3 ] ||
-    fail "schema_version not 3 after migrating 2"
+[ "$(version "$D2")" = 4 ] ||
+    fail "schema_version not 4 after migrating 2"
 [ "$(sqlite3 "$D2" "SELECT count(*) FROM pack_dicts")" = 1 ] ||
     fail "no dictionary trained from the new letters"
 new_id=$(sqlite3 "$D2" "SELECT ext_id FROM determinations
-    WHERE substr(text, 1, 4) = CAST('IMRD' AS BLOB) LIMIT 1")
+    WHERE substr(text, 1, 4) = CAST('IMRS' AS BLOB)
+      AND substr(text, 5, 4) <> x'00000000' LIMIT 1")
 [ -n "$new_id" ] || fail "new letters not packed with the dictionary"
 if [ -x "$SD" ] && command -v curl >/dev/null; then
     start_sd "$D2"
@@ -103,7 +117,7 @@ if [ -x "$SD" ] && command -v curl >/dev/null; then
     done
     kill -9 $SDPID 2>/dev/null; wait $SDPID 2>/dev/null
 fi
-pass "build migrates schema 2 to 3; old and new letters both read back"
+pass "build migrates schema 2 to 4; old and new letters both read back"
 
 "$IDX" build --db "$DB" "$TMP/a" > /dev/null 2>&1 || fail "build"
 n_before=$(sqlite3 "$DB" "SELECT count(*) FROM determinations")
@@ -122,12 +136,12 @@ sqlite3 "$DB" "DROP TABLE pack_dicts;
 
 "$IDX" stats --db "$DB" > /dev/null 2> "$TMP/stats.err" &&
     fail "stats read a schema 1 index without a word"
-grep -q "index schema version 1, this program needs 3: run \`imr-index build --db $DB PATH...\` once" \
+grep -q "index schema version 1, this program needs 4: run \`imr-index build --db $DB PATH...\` once" \
     "$TMP/stats.err" || fail "stats message: $(cat "$TMP/stats.err")"
 if [ -x "$SD" ] && command -v curl >/dev/null; then
     # imr-searchd answers 503 until the index is usable, and says why.
     start_sd "$DB"
-    grep -q "schema version 1, this program needs 3: run .*answering 503" \
+    grep -q "schema version 1, this program needs 4: run .*answering 503" \
         "$TMP/sd.err" || fail "imr-searchd message: $(cat "$TMP/sd.err")"
     code=$(curl -s -o /dev/null -w '%{http_code}' \
            "http://127.0.0.1:$PORT/v1/search?q=upheld")
@@ -147,20 +161,20 @@ if [ -n "${PORT:-}" ]; then
     [ "$code" = 200 ] || fail "imr-searchd still answers $code after migration"
     pass "the running imr-searchd serves the migrated index"
 fi
-[ "$(sqlite3 "$DB" "SELECT value FROM meta WHERE key = 'schema_version'")" = 3 ] ||
-    fail "schema_version not 3 after the build"
+[ "$(sqlite3 "$DB" "SELECT value FROM meta WHERE key = 'schema_version'")" = 4 ] ||
+    fail "schema_version not 4 after the build"
 sqlite3 "$DB" "SELECT type, age_range FROM determinations LIMIT 1" \
     > /dev/null || fail "no version 2 columns"
 n_after=$(sqlite3 "$DB" "SELECT count(*) FROM determinations
     WHERE source LIKE '$TMP/a/%'")
 [ "$n_after" = "$n_before" ] || fail "letters lost: $n_before -> $n_after"
-"$IDX" stats --db "$DB" | grep -q "schema 3" || fail "stats after migrate"
+"$IDX" stats --db "$DB" | grep -q "schema 4" || fail "stats after migrate"
 pass "build migrates a schema 1 index in place, keeping its $n_before letters"
 
 sqlite3 "$DB" "UPDATE meta SET value = '99' WHERE key = 'schema_version'"
 "$IDX" build --db "$DB" "$TMP/b" > /dev/null 2> "$TMP/new.err" &&
     fail "build wrote into a schema 99 index"
-grep -q "index schema version 99, this program needs 3" "$TMP/new.err" ||
+grep -q "index schema version 99, this program needs 4" "$TMP/new.err" ||
     fail "schema 99 message: $(cat "$TMP/new.err")"
 pass "an index of a newer schema is refused"
 echo "schema_migrate: all checks passed"

@@ -1,8 +1,8 @@
 /* Tests of the packed letters of the index (lib/index.c): pack/unpack
- * with and without the trained deflate dictionary, old "IMRZ" blobs,
- * corrupt blobs rejected with a reason, the dictionary's life in a build
- * (rollback, reopen, read-only handles), schema 2 -> 3, and the indexes
- * a fresh build creates at commit. */
+ * with and without the trained zstd dictionary, old "IMRZ" and "IMRD"
+ * (zlib) blobs, corrupt blobs rejected with a reason, the dictionary's
+ * life in a build (rollback, reopen, read-only handles), schema 2 -> 4
+ * and 3 -> 4, and the indexes a fresh build creates at commit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,7 +142,7 @@ static void test_without_dictionary(void **state)
     (void)state;
     assert_int_equal(imr_packer_new(NULL, &pk, err), IMR_OK);
     assert_int_equal(imr_packer_pack(pk, rec, &blob, &n, err), IMR_OK);
-    assert_memory_equal(blob, "IMRZ", 4);
+    assert_memory_equal(blob, "IMRS\0\0\0\0", 8);    /* dictionary 0 */
     check_unpack(NULL, blob, n, rec);
     free(blob);
     /* the packer is reused: a second letter comes out right too */
@@ -229,13 +229,13 @@ static void test_dictionary(void **state)
     assert_int_equal(imr_index_train(ix, recs, N_LETTERS, err), IMR_OK);
     assert_true(imr_index_dict_id(ix) > 0);
 
-    /* the dictionary packs a letter smaller than plain deflate */
+    /* the dictionary packs a letter smaller than plain zstd */
     assert_int_equal(imr_packer_new(ix, &pk, err), IMR_OK);
     assert_int_equal(imr_packer_pack(pk, recs[3], &blob, &n, err), IMR_OK);
     assert_int_equal(imr_packer_pack(plain, recs[3], &zblob, &zn, err),
                      IMR_OK);
-    assert_memory_equal(blob, "IMRD", 4);
-    assert_memory_equal(zblob, "IMRZ", 4);
+    assert_memory_equal(blob, "IMRS", 4);
+    assert_memory_equal(zblob, "IMRS\0\0\0\0", 8);
     assert_true(n < zn);
     check_unpack(ix, blob, n, recs[3]);
     check_unpack(ix, zblob, zn, recs[3]);
@@ -266,16 +266,16 @@ static void test_dictionary(void **state)
                      NULL), SQLITE_OK);
     sqlite3_bind_text(st, 1, recs[7]->id, -1, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_memory_equal(sqlite3_column_blob(st, 0), "IMRD", 4);
+    assert_memory_equal(sqlite3_column_blob(st, 0), "IMRS", 4);
     check_unpack(ro, sqlite3_column_blob(st, 0),
                  (size_t)sqlite3_column_bytes(st, 0), recs[7]);
     sqlite3_finalize(st);
     imr_index_close(ro);
 
-    /* a changed dictionary is detected (zlib checks its adler32) */
+    /* a changed dictionary is detected (the frame names its dictID) */
     assert_int_equal(sqlite3_exec(imr_index_db(ix), "UPDATE pack_dicts SET"
-                     " data = CAST(upper(CAST(data AS TEXT)) AS BLOB)",
-                     NULL, NULL, NULL), SQLITE_OK);
+                     " data = substr(data, 1, 4) || x'01020304' ||"
+                     " substr(data, 9)", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(imr_index_open(path, IMR_INDEX_RDONLY, &ro, err),
                      IMR_OK);
     check_bad(ro, blob, n, "not the one it was packed with");
@@ -345,9 +345,12 @@ static void test_corrupt(void **state)
     check_bad(ix, copy, n, "cannot hold");
     /* a dictionary blob whose header says no dictionary */
     memcpy(copy, blob, n);
-    memmove(copy + 4, copy + 8, n - 8);
-    memcpy(copy, "IMRZ", 4);
-    check_bad(ix, copy, n - 4, "needs a dictionary");
+    memset(copy + 4, 0, 4);
+    check_bad(ix, copy, n, "needs a dictionary");
+    /* a zlib stream under the zstd magic */
+    memcpy(copy, blob, n);
+    memcpy(copy + 16, "\x78\x9c", 2);
+    check_bad(ix, copy, n, "not a zstd frame");
     /* the intact blob still unpacks */
     check_unpack(ix, blob, n, recs[1]);
 
@@ -450,6 +453,128 @@ static void test_schema_2(void **state)
     free(path);
 }
 
+/* sqlite3_exec callback counting rows into *ARG. */
+static int count_row(void *arg, int n, char **v, char **names)
+{
+    (void)n;
+    (void)v;
+    (void)names;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* Deflates IN (N bytes) with the preset dictionary DICT into BLOB as a
+ * schema 3 "IMRD" letter of dictionary ID; returns its size. */
+static size_t deflate_imrd(const char *text, const char *record,
+                           const char *dict, unsigned id,
+                           unsigned char *blob, size_t cap)
+{
+    size_t tl = strlen(text), rl = strlen(record);
+    char in[512];
+    z_stream z;
+
+    assert_true(tl + rl <= sizeof(in));
+    memcpy(in, text, tl);
+    memcpy(in + tl, record, rl);
+    memset(&z, 0, sizeof(z));
+    assert_int_equal(deflateInit(&z, 3), Z_OK);
+    assert_int_equal(deflateSetDictionary(&z, (const Bytef *)dict,
+                                          (uInt)strlen(dict)), Z_OK);
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)(tl + rl);
+    z.next_out = blob + 16;
+    z.avail_out = (uInt)(cap - 16);
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    memcpy(blob, "IMRD", 4);
+    blob[4] = (unsigned char)id;
+    blob[5] = blob[6] = blob[7] = 0;
+    blob[8] = (unsigned char)tl;
+    blob[9] = blob[10] = blob[11] = 0;
+    blob[12] = (unsigned char)rl;
+    blob[13] = blob[14] = blob[15] = 0;
+    deflateEnd(&z);
+    return 16 + z.total_out;
+}
+
+/* Schema 3: letters deflated with a raw dictionary stay readable; a
+ * writer migrates to 4 and trains a zstd dictionary instead of packing
+ * with the deflate one. */
+static void test_schema_3(void **state)
+{
+    static const char dict[] = "The request for physical therapy is not"
+        " medically necessary. MTUS Chronic Pain Medical Treatment"
+        " Guidelines, page 99. {\"id\":\"CM13\"}";
+    const char *text = "The request for physical therapy 12 sessions is"
+        " not medically necessary (MTUS page 99).";
+    const char *record = "{\"id\":\"CM13-0000001\"}";
+    struct imr_record *recs[N_LETTERS];
+    struct imr_index *ix = NULL;
+    unsigned char blob[512];
+    char err[IMR_ERR_LEN] = "", *t = NULL, *r = NULL, *path, sql[512];
+    sqlite3 *db = NULL;
+    size_t n, i;
+    int rows = 0;
+
+    (void)state;
+    path = strdup(db_path("v3"));
+    assert_int_equal(imr_index_open(path, IMR_INDEX_RDWR, &ix, err),
+                     IMR_OK);
+    imr_index_close(ix);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    snprintf(sql, sizeof(sql), "INSERT INTO pack_dicts(id, data, letters,"
+             " created_at) VALUES(7, CAST('%s' AS BLOB), 256, 'then');"
+             " UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+             dict);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    n = deflate_imrd(text, record, dict, 7, blob, sizeof(blob));
+
+    /* read-only: read as it is */
+    assert_int_equal(imr_index_open(path, IMR_INDEX_RDONLY, &ix, err),
+                     IMR_OK);
+    assert_int_equal(imr_index_unpack(ix, blob, n, &t, &r, err), IMR_OK);
+    assert_string_equal(t, text);
+    assert_string_equal(r, record);
+    free(t);
+    free(r);
+    /* the wrong dictionary is detected (zlib checks its adler32) */
+    blob[4] = 8;
+    check_bad(ix, blob, n, "no dictionary 8");
+    blob[4] = 7;
+    imr_index_close(ix);
+
+    /* a writer migrates it and does not pack with the deflate dictionary */
+    assert_int_equal(imr_index_open(path, IMR_INDEX_RDWR, &ix, err),
+                     IMR_OK);
+    assert_int_equal(imr_index_begin(ix, err), IMR_OK);
+    assert_int_equal(imr_index_dict_id(ix), 0);
+    for (i = 0; i < N_LETTERS; i++)
+        recs[i] = letter((int)i);
+    assert_int_equal(imr_index_train(ix, recs, N_LETTERS, err), IMR_OK);
+    assert_true(imr_index_dict_id(ix) > 7);
+    assert_int_equal(imr_index_put(ix, recs[2], NULL, err), IMR_OK);
+    assert_int_equal(imr_index_commit(ix, err), IMR_OK);
+    assert_int_equal(imr_index_unpack(ix, blob, n, &t, NULL, err), IMR_OK);
+    assert_string_equal(t, text);
+    free(t);
+    imr_index_close(ix);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE pack_dicts SET data ="
+                     " CAST(upper(CAST(data AS TEXT)) AS BLOB) WHERE"
+                     " id = 7", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(imr_index_open(path, IMR_INDEX_RDONLY, &ix, err),
+                     IMR_OK);
+    assert_int_equal(sqlite3_exec(imr_index_db(ix), "SELECT 1 FROM meta"
+                     " WHERE key = 'schema_version' AND value = '4'",
+                     count_row, &rows, NULL), SQLITE_OK);
+    assert_int_equal(rows, 1);
+    check_bad(ix, blob, n, "not the one it was packed with");
+    imr_index_close(ix);
+    free_letters(recs, N_LETTERS);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_corrupt),
         cmocka_unit_test(test_deferred_indexes),
         cmocka_unit_test(test_schema_2),
+        cmocka_unit_test(test_schema_3),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
