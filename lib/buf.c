@@ -46,6 +46,13 @@ void imr_buf_adds(struct imr_buf *b, const char *s)
 
 void imr_buf_addc(struct imr_buf *b, char c)
 {
+    /* the cleaners add a byte at a time: room for it and the NUL is the
+     * common case */
+    if (b->rc == IMR_OK && b->n + 2 <= b->cap) {
+        b->p[b->n++] = c;
+        b->p[b->n] = '\0';
+        return;
+    }
     imr_buf_add(b, &c, 1);
 }
 

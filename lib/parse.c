@@ -20,13 +20,19 @@
 const char *Imr_parse_find(const char *t, size_t from, size_t to,
                            const char *needle)
 {
-    size_t k = strlen(needle), i;
+    size_t k = strlen(needle);
+    const char *p, *end;
 
     if (k == 0 || from >= to || to - from < k)
         return NULL;
-    for (i = from; i + k <= to; i++)
-        if (t[i] == needle[0] && memcmp(t + i, needle, k) == 0)
-            return t + i;
+    /* memchr finds the candidates: the parser's hottest loop */
+    end = t + to - k + 1;              /* one past the last start */
+    for (p = t + from; p < end; p++) {
+        if ((p = memchr(p, needle[0], (size_t)(end - p))) == NULL)
+            return NULL;
+        if (memcmp(p, needle, k) == 0)
+            return p;
+    }
     return NULL;
 }
 
@@ -313,6 +319,10 @@ static int parse_header(struct imr_record *rec, const char *t, size_t n)
                 continue;
             }
             for (k = 0; k < sizeof(hlabels) / sizeof(hlabels[0]); k++) {
+                /* the first letters, case folded, before the call: this
+                 * runs at every word of the header */
+                if ((t[i] | 0x20) != (hlabels[k].label[0] | 0x20))
+                    continue;
                 L = strlen(hlabels[k].label);
                 if (e - i >= L && strncasecmp(t + i, hlabels[k].label,
                                               L) == 0 &&

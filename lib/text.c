@@ -146,8 +146,11 @@ struct noise {
 
 static int starts_ci(const char *s, size_t n, const char *p)
 {
-    size_t k = strlen(p);
+    size_t k;
 
+    if (n == 0 || (s[0] | 0x20) != (p[0] | 0x20))   /* the usual answer */
+        return 0;
+    k = strlen(p);
     return n >= k && strncasecmp(s, p, k) == 0;
 }
 
@@ -323,17 +326,30 @@ int Imr_text_looks_binary(const char *s, size_t len)
     return n > 0 && bad * 10 > n;
 }
 
+/* ASCII case folding: the programs run in the C locale, where
+ * strncasecmp folds only A-Z, and this is the parser's inner loop. */
+static int fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 const char *Imr_text_find(const char *hay, size_t n, const char *needle)
 {
-    size_t k = strlen(needle), i;
-    int first;
+    const unsigned char *h = (const unsigned char *)hay;
+    const unsigned char *nd = (const unsigned char *)needle;
+    size_t k = strlen(needle), i, j;
+    unsigned char lo, up;
 
     if (k == 0 || k > n)
         return NULL;
-    first = tolower((unsigned char)needle[0]);
+    lo = (unsigned char)fold(nd[0]);
+    up = lo >= 'a' && lo <= 'z' ? (unsigned char)(lo - ('a' - 'A')) : lo;
     for (i = 0; i + k <= n; i++) {
-        if (tolower((unsigned char)hay[i]) == first &&
-            strncasecmp(hay + i, needle, k) == 0)
+        if (h[i] != lo && h[i] != up)
+            continue;
+        for (j = 1; j < k && fold(h[i + j]) == fold(nd[j]); j++)
+            ;
+        if (j == k)
             return hay + i;
     }
     return NULL;
@@ -355,8 +371,8 @@ static size_t match_ws(const char *hay, size_t n, const char *needle)
                 return 0;
             continue;
         }
-        if (i >= n || tolower((unsigned char)hay[i]) !=
-                      tolower((unsigned char)*needle))
+        if (i >= n || fold((unsigned char)hay[i]) !=
+                      fold((unsigned char)*needle))
             return 0;
         i++;
     }
@@ -366,14 +382,14 @@ static size_t match_ws(const char *hay, size_t n, const char *needle)
 const char *Imr_text_find_ws(const char *hay, size_t n, const char *needle,
                              size_t *mlen)
 {
-    int first = tolower((unsigned char)needle[0]);
+    int first = fold((unsigned char)needle[0]);
     size_t i, k;
 
     *mlen = 0;
     if (needle[0] == '\0' || needle[0] == ' ')
         return NULL;
     for (i = 0; i < n; i++) {
-        if (tolower((unsigned char)hay[i]) == first &&
+        if (fold((unsigned char)hay[i]) == first &&
             (k = match_ws(hay + i, n - i, needle)) > 0) {
             *mlen = k;
             return hay + i;
