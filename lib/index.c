@@ -37,8 +37,9 @@
 #define PACK_MAGIC_S "IMRS"
 #define PACK_HEAD 12
 #define PACK_HEAD_D 16
-/* zstd level 6 with a 110 KB dictionary trained on 1,024 letters: 8.3x
- * at 35 us a letter (deflate 3 with its 32 KB dictionary: 3.3x at 80) */
+/* zstd level 6 with a 110 KB dictionary trained on 1,024 letters packs
+ * text + record 14.6x at 35 us a letter (deflate 3 with its 32 KB
+ * dictionary: 5.8x at 80 us; docs/benchmarks.md round 7) */
 #define PACK_LEVEL 6
 #define DICT_CACHE 4     /* dictionaries a reading handle keeps */
 /* zstd expands at most 128 KB per 4-byte block (an RLE block) */
