@@ -416,24 +416,40 @@ static void test_deferred_indexes(void **state)
     imr_index_close(ix);
 }
 
+/* Runs SQL on the file PATH through a plain connection. */
+static void run_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* A new index at a fresh path called NAME, made to look like an older
+ * version's by SQL; returns the path (free()). */
+static char *old_index(const char *name, const char *sql)
+{
+    struct imr_index *ix = NULL;
+    char err[IMR_ERR_LEN] = "", *path = strdup(db_path(name));
+
+    assert_non_null(path);
+    assert_int_equal(imr_index_open(path, IMR_INDEX_RDWR, &ix, err),
+                     IMR_OK);
+    imr_index_close(ix);
+    run_sql(path, sql);
+    return path;
+}
+
 static void test_schema_2(void **state)
 {
     struct imr_index *ix = NULL;
     char err[IMR_ERR_LEN] = "", *path;
-    sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
 
     (void)state;
-    path = strdup(db_path("v2"));
-    assert_int_equal(imr_index_open(path, IMR_INDEX_RDWR, &ix, err),
-                     IMR_OK);
-    imr_index_close(ix);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "DROP TABLE pack_dicts; UPDATE meta"
-                                  " SET value = '2' WHERE key ="
-                                  " 'schema_version'", NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    path = old_index("v2", "DROP TABLE pack_dicts; UPDATE meta SET"
+                     " value = '2' WHERE key = 'schema_version'");
     /* read-only: read as it is (its letters use no dictionary) */
     assert_int_equal(imr_index_open(path, IMR_INDEX_RDONLY, &ix, err),
                      IMR_OK);
@@ -511,22 +527,15 @@ static void test_schema_3(void **state)
     struct imr_index *ix = NULL;
     unsigned char blob[512];
     char err[IMR_ERR_LEN] = "", *t = NULL, *r = NULL, *path, sql[512];
-    sqlite3 *db = NULL;
     size_t n, i;
     int rows = 0;
 
     (void)state;
-    path = strdup(db_path("v3"));
-    assert_int_equal(imr_index_open(path, IMR_INDEX_RDWR, &ix, err),
-                     IMR_OK);
-    imr_index_close(ix);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     snprintf(sql, sizeof(sql), "INSERT INTO pack_dicts(id, data, letters,"
              " created_at) VALUES(7, CAST('%s' AS BLOB), 256, 'then');"
              " UPDATE meta SET value = '3' WHERE key = 'schema_version'",
              dict);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    path = old_index("v3", sql);
     n = deflate_imrd(text, record, dict, 7, blob, sizeof(blob));
 
     /* read-only: read as it is */
@@ -558,11 +567,8 @@ static void test_schema_3(void **state)
     assert_string_equal(t, text);
     free(t);
     imr_index_close(ix);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE pack_dicts SET data ="
-                     " CAST(upper(CAST(data AS TEXT)) AS BLOB) WHERE"
-                     " id = 7", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    run_sql(path, "UPDATE pack_dicts SET data = CAST(upper(CAST(data AS"
+            " TEXT)) AS BLOB) WHERE id = 7");
     assert_int_equal(imr_index_open(path, IMR_INDEX_RDONLY, &ix, err),
                      IMR_OK);
     assert_int_equal(sqlite3_exec(imr_index_db(ix), "SELECT 1 FROM meta"
