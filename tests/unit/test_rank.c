@@ -74,6 +74,28 @@ static int scores(sqlite3 *db, const char *m, double *bm, double *ours)
     return n;
 }
 
+/* Asserts that imr_bm25 equals bm25() on every row matching M. */
+static void check_equal(sqlite3 *db, const char *m)
+{
+    double bm[64], ours[64];
+    int n = scores(db, m, bm, ours), i;
+
+    assert_true(n > 0);
+    for (i = 0; i < n; i++)
+        assert_true(bm[i] == ours[i]);
+}
+
+/* How many of the rows matching M imr_bm25 scores unlike bm25(). */
+static int count_differ(sqlite3 *db, const char *m)
+{
+    double bm[64], ours[64];
+    int n = scores(db, m, bm, ours), i, differ = 0;
+
+    for (i = 0; i < n; i++)
+        differ += bm[i] != ours[i];
+    return differ;
+}
+
 /* Runs MATCH M with bm25 and imr_bm25 side by side; with the slot
  * allowing deferral, applies the IDF from the count of rows. Every
  * score must be equal as doubles (==, not within an epsilon). */
@@ -155,8 +177,6 @@ static void test_idf_cache(void **state)
     struct imr_rank_defer slot;
     sqlite3 *db = make_db(&slot);
     const char *m = "\"functional restoration program\" OR therapy";
-    double bm[64], ours[64];
-    int n, i, differ = 0;
 
     (void)state;
     memset(&slot, 0, sizeof(slot));
@@ -164,23 +184,14 @@ static void test_idf_cache(void **state)
     assert_non_null(slot.cache);
     slot.sig = "state-1";
     slot.expr = m;
-    n = scores(db, m, bm, ours);          /* computed, kept */
-    for (i = 0; i < n; i++)
-        assert_true(bm[i] == ours[i]);
-    n = scores(db, m, bm, ours);          /* from the cache */
-    for (i = 0; i < n; i++)
-        assert_true(bm[i] == ours[i]);
+    check_equal(db, m);                   /* computed, kept */
+    check_equal(db, m);                   /* from the cache */
     assert_int_equal(sqlite3_exec(db, "INSERT INTO t(a) VALUES ('therapy "
                                   "therapy'), ('therapy'), ('physical "
                                   "therapy')", NULL, NULL, NULL), SQLITE_OK);
-    n = scores(db, m, bm, ours);          /* stale on purpose: same sig */
-    for (i = 0; i < n; i++)
-        differ += bm[i] != ours[i];
-    assert_true(differ > 0);
+    assert_true(count_differ(db, m) > 0); /* stale on purpose: same sig */
     slot.sig = "state-2";
-    n = scores(db, m, bm, ours);          /* new state: computed again */
-    for (i = 0; i < n; i++)
-        assert_true(bm[i] == ours[i]);
+    check_equal(db, m);                   /* new state: computed again */
     imr_rank_cache_free(slot.cache);
     sqlite3_close(db);
 }
@@ -206,21 +217,13 @@ static void test_doclen(void **state)
     struct imr_rank_defer slot;
     sqlite3 *db = make_db(&slot);
     const char *m = "\"functional restoration program\" OR therapy";
-    double bm[64], ours[64];
-    int n, i, differ = 0;
 
     (void)state;
     memset(&slot, 0, sizeof(slot));
     slot.doclen = doclen_unknown;
-    n = scores(db, m, bm, ours);
-    assert_true(n > 0);
-    for (i = 0; i < n; i++)
-        assert_true(bm[i] == ours[i]);
+    check_equal(db, m);
     slot.doclen = doclen_seven;
-    n = scores(db, m, bm, ours);
-    for (i = 0; i < n; i++)
-        differ += bm[i] != ours[i];
-    assert_true(differ > 0);
+    assert_true(count_differ(db, m) > 0);
     sqlite3_close(db);
 }
 
