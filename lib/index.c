@@ -338,9 +338,9 @@ static int pack_letter(struct imr_packer *pk, const char *text,
     put_u32(buf + 12, rl);
     zn = ZSTD_compress2(pk->cc, buf + PACK_HEAD_D, cap, pk->src, tl + rl);
     if (ZSTD_isError(zn)) {
-        /* the bound always fits: only an allocation can fail */
+        /* the bound always fits: only an allocation can fail (the next
+         * ZSTD_compress2 starts a new frame anyway) */
         free(buf);
-        ZSTD_CCtx_reset(pk->cc, ZSTD_reset_session_only);
         return IMR_ENOMEM;
     }
     *n = PACK_HEAD_D + zn;
