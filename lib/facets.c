@@ -36,6 +36,7 @@
 #include "imr/buf.h"
 #include "imr/imr.h"
 #include "imr/index.h"
+#include "phrase_rows.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -102,6 +103,8 @@ struct imr_facets {
      * id), its (chapter, document, sections) value id (X_CDS), then
      * (page_from, page_to) per cited range */
     struct intern cites;
+    /* rows per synonym spelling in this state (imr_bm25's IDFs) */
+    struct imr_phrase_rows *phrases;
     int refs;                 /* under reg_mu: the slot + queries */
 };
 
@@ -1054,7 +1057,9 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
                              " ELSE page_from || '-' || page_to END FROM "
                              "citation_pages ORDER BY item_id", F_PAGE,
                              1, &f->it_pg, "citation pages")) != IMR_OK ||
-        (rc = load_cites(&b)) != IMR_OK)
+        (rc = load_cites(&b)) != IMR_OK ||
+        (rc = imr_phrase_rows_build(db, stop, &f->phrases, err)) !=
+            IMR_OK)
         goto done;
     if (f->n_items > 0) {
         uint32_t *p = realloc(f->item_id, f->n_items * sizeof(*p));
@@ -1110,6 +1115,7 @@ void imr_facets_free(struct imr_facets *f)
         intern_free(&f->val[k]);
     intern_free(&f->lists);
     intern_free(&f->cites);
+    imr_phrase_rows_free(f->phrases);
     free(f);
 }
 
@@ -1117,6 +1123,12 @@ void imr_facets_free(struct imr_facets *f)
 const char *imr_facets_store_sig(const struct imr_facets *f)
 {
     return f->sig;
+}
+
+/* F's rows per synonym spelling; see facets.h. */
+const struct imr_phrase_rows *imr_facets_phrases(const struct imr_facets *f)
+{
+    return f->phrases;
 }
 
 /* Items of F; see facets.h. */
@@ -1141,7 +1153,8 @@ size_t imr_facets_bytes(const struct imr_facets *f)
                       f->d_diag.w);
     for (k = 0; k < F_COUNT; k++)
         n += intern_bytes(&f->val[k]);
-    return n + intern_bytes(&f->lists) + imr_facets_filter_bytes(f);
+    return n + intern_bytes(&f->lists) + imr_facets_filter_bytes(f) +
+           imr_phrase_rows_bytes(f->phrases);
 }
 
 /* Bytes of what only the filters read; see facets.h. */

@@ -4,8 +4,13 @@
  * for why: the search's store path (lib/search.c) counts every match of
  * the query in the same pass and applies the IDF once at the end. The
  * IDFs of a query of several phrases are computed as bm25() does, once
- * per index state and MATCH string (a small LRU cache per handle). */
+ * per index state and MATCH string (a small LRU cache per handle), but
+ * a phrase whose rows the caller knows (the synonym spellings, counted
+ * with the facet store: lib/phrase_rows.h) is not run again. */
 #include "rank.h"
+#include "imr/imr.h"
+#include "imr/record.h"
+#include "phrase_rows.h"
 
 #include <limits.h>
 #include <math.h>
@@ -178,16 +183,37 @@ static int bm25_query_of(const Fts5ExtensionApi *api, Fts5Context *fts,
         slot->rows = rows;
         q->idf[0] = 1.0;
     } else if (!cache_get(slot, q->nphrase, q->idf)) {
+        char **keys = NULL;
+        size_t nkeys = 0;
+
+        /* the phrases' keys, when the caller knows some phrases' rows
+         * and the MATCH string has exactly FTS5's phrases (else, as on
+         * any failure here, every phrase is counted) */
+        if (slot->known != NULL && slot->expr != NULL &&
+            (imr_phrase_keys(slot->expr, &keys, &nkeys) != IMR_OK ||
+             nkeys != (size_t)q->nphrase)) {
+            imr_strv_free(keys, nkeys);
+            keys = NULL;
+            nkeys = 0;
+        }
         for (i = 0; i < q->nphrase; i++) {
             long long hits = 0;
 
+            if (keys != NULL &&
+                imr_phrase_rows_get(slot->known, keys[i], &hits)) {
+                q->idf[i] = imr_rank_idf(rows, hits);
+                continue;
+            }
+            hits = 0;
             if ((rc = api->xQueryPhrase(fts, i, &hits, count_row)) !=
                 SQLITE_OK) {
+                imr_strv_free(keys, nkeys);
                 sqlite3_free(q);
                 return rc;
             }
             q->idf[i] = imr_rank_idf(rows, hits);
         }
+        imr_strv_free(keys, nkeys);
         cache_put(slot, q->nphrase, q->idf);
     }
     if ((rc = api->xSetAuxdata(fts, q, sqlite3_free)) != SQLITE_OK)

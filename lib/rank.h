@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 struct imr_rank_cache;   /* rows per phrase of recent queries */
+struct imr_phrase_rows;
 
 /* What a caller of imr_bm25 and imr_bm25 tell each other, per query. */
 struct imr_rank_defer {
@@ -26,6 +27,10 @@ struct imr_rank_defer {
     struct imr_rank_cache *cache;
     const char *sig;
     const char *expr;
+    /* optional, set by the caller with EXPR: the rows of known phrases
+     * in the index state being read (lib/phrase_rows.h); a phrase of
+     * EXPR found there is not run over the table for its IDF */
+    const struct imr_phrase_rows *known;
     /* optional: the length in tokens of row ROWID over every column (what
      * xColumnSize(-1) reads from the docsize table, one lookup per row),
      * or -1 when the caller does not know it */

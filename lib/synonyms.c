@@ -133,6 +133,23 @@ static int strv_has(char **v, size_t n, const char *s)
     return 0;
 }
 
+/* Every spelling of every group; see query.h. */
+int imr_synonyms_each(int (*fn)(const char *spelling, void *arg),
+                      void *arg)
+{
+    size_t g, i;
+    int rc;
+
+    pthread_once(&load_once, load);
+    if (load_rc != IMR_OK)
+        return load_rc;
+    for (g = 0; g < n_groups; g++)
+        for (i = 0; i < groups[g].n; i++)
+            if ((rc = fn(groups[g].sp[i].text, arg)) != 0)
+                return rc;
+    return 0;
+}
+
 /* Longest synonym phrase at WORDS[0]: its length and the other
  * spellings of every group it belongs to; see query.h. */
 int imr_synonyms_match(const char *const *words, size_t n, char ***alts,

@@ -43,6 +43,10 @@ const char *imr_facets_store_sig(const struct imr_facets *f);
 size_t imr_facets_items(const struct imr_facets *f);
 size_t imr_facets_bytes(const struct imr_facets *f);
 size_t imr_facets_filter_bytes(const struct imr_facets *f);
+/* The rows of F's state that hold each synonym spelling (borrowed; see
+ * lib/phrase_rows.h), counted when F was built. */
+struct imr_phrase_rows;
+const struct imr_phrase_rows *imr_facets_phrases(const struct imr_facets *f);
 
 /* The shared slot of the index file at PATH (identified by device and
  * inode), created on first use; one reference per call. IMR_OK with

@@ -133,4 +133,11 @@ json_t *imr_query_interpretation(const struct imr_query *q);
 int imr_synonyms_match(const char *const *words, size_t n, char ***alts,
                        size_t *n_alts);
 
+/* Calls FN(spelling, ARG) for every spelling of every group, in the
+ * order of data/synonyms.tsv (a spelling of several groups more than
+ * once). Stops at, and returns, the first non-zero value FN returns;
+ * IMR_ENOMEM if the table could not be loaded; else 0. Thread-safe. */
+int imr_synonyms_each(int (*fn)(const char *spelling, void *arg),
+                      void *arg);
+
 #endif

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "imr/imr.h"
+#include "phrase_rows.h"
 #include "rank.h"
 
 /* A table of four columns like item_fts, with uneven rows: a phrase in
@@ -227,6 +229,50 @@ static void test_doclen(void **state)
     sqlite3_close(db);
 }
 
+/* Rows of known phrases (lib/phrase_rows.h) replace xQueryPhrase: the
+ * spellings counted in item_fts, a copy of t, give bm25's scores; counts
+ * of another state show that they are used; a phrase under a column
+ * filter, or a MATCH string of another grammar, is counted as before. */
+static void test_known_phrases(void **state)
+{
+    struct imr_rank_defer slot;
+    sqlite3 *db = make_db(&slot);
+    struct imr_phrase_rows *same = NULL, *other = NULL;
+    char err[IMR_ERR_LEN];
+    const char *m = "(\"FRP\" OR \"functional restoration program\" OR "
+                    "\"functional restoration\") OR \"physical therapy\"";
+    const char *col = "a : (\"functional restoration program\" OR "
+                      "\"physical therapy\")";
+    const char *near = "NEAR(\"functional restoration\" program) OR "
+                       "\"physical therapy\"";
+
+    (void)state;
+    assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE item_fts USING "
+                                  "fts5(a, b, c, d, tokenize='porter "
+                                  "unicode61'); INSERT INTO item_fts SELECT "
+                                  "a, b, c, d FROM t", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(imr_phrase_rows_build(db, NULL, &same, err), IMR_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO item_fts(a) VALUES "
+                                  "('functional restoration program'), "
+                                  "('physical therapy'), ('physical "
+                                  "therapy')", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(imr_phrase_rows_build(db, NULL, &other, err), IMR_OK);
+    memset(&slot, 0, sizeof(slot));
+    slot.expr = m;
+    slot.known = same;
+    check_equal(db, m);
+    slot.known = other;                   /* another state's rows */
+    assert_true(count_differ(db, m) > 0);
+    slot.expr = col;
+    check_equal(db, col);                 /* column filter: counted */
+    slot.expr = near;
+    check_equal(db, near);                /* not our grammar: counted */
+    imr_phrase_rows_free(same);
+    imr_phrase_rows_free(other);
+    sqlite3_close(db);
+}
+
 static void test_idf(void **state)
 {
     (void)state;
@@ -244,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_deferred_idf),
         cmocka_unit_test(test_idf_cache),
         cmocka_unit_test(test_doclen),
+        cmocka_unit_test(test_known_phrases),
         cmocka_unit_test(test_idf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

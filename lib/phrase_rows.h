@@ -1,0 +1,50 @@
+/* Internal: the number of full-text rows that hold each of a known set
+ * of phrases, in one index state: the document frequencies BM25's IDF
+ * needs, which FTS5 does not store (bm25() runs every phrase of a query
+ * once more over the whole table to count them; see lib/rank.h).
+ *
+ * The set is every spelling of data/synonyms.tsv: a query word with
+ * synonyms becomes an OR of all its spellings, and the longer ones are
+ * made of common words ("chronic pain program"), so counting them on a
+ * query's first pass cost more than the query itself at 1M letters. The
+ * facet store (lib/facets.c) counts them once per index state, in its
+ * build's read transaction, and keeps them read-only beside its columns.
+ *
+ * A phrase is known by its key: the text between its double quotes in a
+ * MATCH string (doubled quotes undone), ASCII letters in lower case,
+ * then " *" for a prefix phrase. FTS5 folds case itself, so phrases of
+ * equal keys match the same rows. */
+#ifndef IMR_PHRASE_ROWS_H
+#define IMR_PHRASE_ROWS_H
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+struct imr_phrase_rows;
+
+/* Counts, in DB's current read transaction, the rows of item_fts that
+ * hold each synonym spelling. IMR_OK and a new table in *OUT
+ * (imr_phrase_rows_free); IMR_ELIMIT when *STOP was set meanwhile;
+ * IMR_EDB or IMR_ENOMEM with ERR set. */
+int imr_phrase_rows_build(sqlite3 *db, const atomic_int *stop,
+                          struct imr_phrase_rows **out, char *err);
+void imr_phrase_rows_free(struct imr_phrase_rows *t);
+
+/* Phrases in T and bytes T takes (statistics). */
+size_t imr_phrase_rows_count(const struct imr_phrase_rows *t);
+size_t imr_phrase_rows_bytes(const struct imr_phrase_rows *t);
+
+/* The rows of the phrase of key KEY in T: 1 and *ROWS, or 0 when T does
+ * not know it (T may be NULL). */
+int imr_phrase_rows_get(const struct imr_phrase_rows *t, const char *key,
+                        long long *rows);
+
+/* The keys of the phrases of MATCH string M, in the order FTS5 numbers
+ * them (the order they appear in the text): IMR_OK with a new vector of
+ * *N keys in *KEYS (imr_strv_free), an entry NULL for a phrase under a
+ * column filter (its rows are not the phrase's); IMR_EINVAL when M is
+ * not of the grammar lib/query.c writes (quoted phrases, " *", OR, AND,
+ * NOT, parentheses, "column :"); IMR_ENOMEM. */
+int imr_phrase_keys(const char *m, char ***keys, size_t *n);
+
+#endif
