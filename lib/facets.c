@@ -105,6 +105,9 @@ struct imr_facets {
     struct intern cites;
     /* rows per synonym spelling in this state (imr_bm25's IDFs) */
     struct imr_phrase_rows *phrases;
+    /* the facet counts of every item: a pass over most of the items
+     * counts those it does not match, and subtracts (search.c) */
+    struct imr_facets_cnt *every;
     int refs;                 /* under reg_mu: the slot + queries */
 };
 
@@ -1061,16 +1064,21 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
         (rc = imr_phrase_rows_build(db, stop, &f->phrases, err)) !=
             IMR_OK)
         goto done;
+    for (k = 0; k < V_COUNT; k++)
+        intern_seal(&f->val[k]);
+    intern_seal(&f->lists);
+    intern_seal(&f->cites);
+    if (imr_facets_cnt_new(f, &f->every) != IMR_OK) {
+        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+        goto done;
+    }
+    imr_facets_cnt_add_range(f->every, 0, f->n_items);
     if (f->n_items > 0) {
         uint32_t *p = realloc(f->item_id, f->n_items * sizeof(*p));
 
         if (p != NULL)
             f->item_id = p;
     }
-    for (k = 0; k < V_COUNT; k++)
-        intern_seal(&f->val[k]);
-    intern_seal(&f->lists);
-    intern_seal(&f->cites);
     *out = f;
     f = NULL;
 done:
@@ -1116,6 +1124,7 @@ void imr_facets_free(struct imr_facets *f)
     intern_free(&f->lists);
     intern_free(&f->cites);
     imr_phrase_rows_free(f->phrases);
+    imr_facets_cnt_free(f->every);
     free(f);
 }
 
@@ -1153,6 +1162,9 @@ size_t imr_facets_bytes(const struct imr_facets *f)
                       f->d_diag.w);
     for (k = 0; k < F_COUNT; k++)
         n += intern_bytes(&f->val[k]);
+    if (f->every != NULL)
+        for (k = 0; k < F_COUNT; k++)
+            n += (f->val[k].n + 1) * sizeof(*f->every->c[k]);
     return n + intern_bytes(&f->lists) + imr_facets_filter_bytes(f) +
            imr_phrase_rows_bytes(f->phrases);
 }
@@ -1465,6 +1477,33 @@ static void count_at(struct imr_facets_cnt *c, long long k)
     if ((v = pcol_get(&f->d_type, det)) > 0)
         c->c[F_TYPE][v - 1]++;
     count_list(c->c[F_DIAGNOSIS], &f->lists, pcol_get(&f->d_diag, det));
+}
+
+/* Counts the items at indexes FROM to TO - 1; see facets.h. */
+void imr_facets_cnt_add_range(struct imr_facets_cnt *c, size_t from,
+                              size_t to)
+{
+    for (; from < to && from < c->f->n_items; from++)
+        count_at(c, (long long)from);
+}
+
+/* Takes SRC's counts from DST; see facets.h. */
+void imr_facets_cnt_sub(struct imr_facets_cnt *dst,
+                        const struct imr_facets_cnt *src)
+{
+    size_t i;
+    int k;
+
+    for (k = 0; k < F_COUNT; k++)
+        for (i = 0; i <= dst->f->val[k].n; i++)
+            dst->c[k][i] -= src->c[k][i];
+    dst->total -= src->total;
+}
+
+/* The counts of every item; see facets.h. */
+const struct imr_facets_cnt *imr_facets_cnt_every(const struct imr_facets *f)
+{
+    return f->every;
 }
 
 /* Items counted; see facets.h. */
@@ -2073,6 +2112,22 @@ long long imr_facets_index(const struct imr_facets *f, size_t *pos,
     if (k >= 0)
         *pos = (size_t)k;
     return k;
+}
+
+/* The index of the first item whose id is ID or more; see facets.h. */
+size_t imr_facets_lower(const struct imr_facets *f, long long id)
+{
+    size_t lo = 0, hi = f->n_items;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if ((long long)f->item_id[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* Item id at index K; see facets.h. */

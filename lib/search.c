@@ -1224,7 +1224,11 @@ static void cheap_push(struct cheap *h, const struct cand *c)
 
 static atomic_long rank_bound = IMR_SEARCH_RANK_BOUND;
 
-/* Starts the background build of S's store; see search.h. */
+static int helper_open(struct imr_search *s);
+
+/* Starts the background build of S's store and opens the connection
+ * that counts half of a long pass, which a first query would otherwise
+ * open; see search.h. */
 void imr_search_prepare(struct imr_search *s)
 {
     char sig[IMR_FACETS_SIG_LEN];
@@ -1235,6 +1239,7 @@ void imr_search_prepare(struct imr_search *s)
         return;
     if ((f = imr_facets_get(s->fsrc, sig)) != NULL)
         imr_facets_release(s->fsrc, f);
+    helper_open(s);           /* on failure counts go on in one thread */
 }
 
 static atomic_long split_min = IMR_SEARCH_SPLIT_MIN;
@@ -1274,6 +1279,12 @@ struct spass {
     long long seen;                   /* full-text matches, before filters */
     size_t pos;                       /* imr_facets_index's hint */
     long long kept_id, kept_k;        /* the last match keep_fn kept */
+    /* counting by gaps (count_rest, a pass with neither filters nor
+     * exclusions over mostly matching items): keep_fn counts into MISS
+     * the items between one match and the next, from GAP_NEXT on */
+    int gap;
+    struct imr_facets_cnt *miss;
+    size_t gap_next;
 };
 
 /* Would candidate C enter heap H? */
@@ -1348,6 +1359,14 @@ static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     k = imr_facets_index(p->f, &p->pos, id);
     p->kept_id = id;
     p->kept_k = k;
+    if (p->gap) {             /* rowids ascend: K is past the last one */
+        if (k >= 0 && (size_t)k >= p->gap_next) {
+            imr_facets_cnt_add_range(p->miss, p->gap_next, (size_t)k);
+            p->gap_next = (size_t)k + 1;
+        }
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
     sqlite3_result_int(ctx, k >= 0 && spass_take(p, (size_t)k));
 }
 
@@ -1506,19 +1525,21 @@ static void *count_job_run(void *arg)
 }
 
 /* Counts the matches of M with rowid below HI into P (keep_fn: filters,
- * total, facets; nothing is ranked). When about EST or more are left
- * (imr_search_split_min), a second thread counts the lower half of the
- * rowids on the helper connection, in a read transaction of the same
- * index state SIG, while this one counts the upper half; the counts are
- * added up. Otherwise, or without a helper, one pass. */
-static int count_rest(struct imr_search *s, const char *sig, const char *m,
-                      long long hi, long long est, struct spass *p,
-                      char *err)
+ * total, facets; nothing is ranked; by gaps when P->gap, see
+ * count_rest). When about EST or more are left (imr_search_split_min),
+ * a second thread counts the lower half of the rowids on the helper
+ * connection, in a read transaction of the same index state SIG, while
+ * this one counts the upper half; the counts are added up. Otherwise,
+ * or without a helper, one pass. */
+static int count_split(struct imr_search *s, const char *sig, const char *m,
+                       long long hi, long long est, struct spass *p,
+                       char *err)
 {
     struct count_job job;
     struct spass hp;
     pthread_t th;
     long long lo, mid;
+    size_t k_mid;
     int rc;
 
     lo = imr_facets_items(p->f) > 0 ? imr_facets_item_id(p->f, 0) : 0;
@@ -1528,6 +1549,8 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
                               NULL, err);
     hp = *p;                  /* same store, filters, exclusions */
     hp.cnt = NULL;
+    hp.miss = NULL;
+    hp.gap_next = 0;
     hp.total = 0;
     hp.seen = 0;
     hp.bounded = 0;
@@ -1542,14 +1565,19 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
     job.lo = INT64_MIN;
     job.hi = mid;
     job.p = &hp;
-    if ((p->cnt != NULL && imr_facets_cnt_new(p->f, &hp.cnt) != IMR_OK) ||
+    if ((p->cnt != NULL && !p->gap &&
+         imr_facets_cnt_new(p->f, &hp.cnt) != IMR_OK) ||
+        (p->gap && imr_facets_cnt_new(p->f, &hp.miss) != IMR_OK) ||
         pthread_create(&th, NULL, count_job_run, &job) != 0) {
         imr_facets_cnt_free(hp.cnt);
+        imr_facets_cnt_free(hp.miss);
         sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
         return stream_matches(s, ST_MATCH_RANGE, m, INT64_MIN, hi, p, NULL,
                               NULL, err);
     }
     atomic_fetch_add(&splits, 1);
+    k_mid = imr_facets_lower(p->f, mid);
+    p->gap_next = k_mid;      /* this thread's half starts there */
     rc = stream_matches(s, ST_MATCH_RANGE, m, mid, hi, p, NULL, NULL, err);
     pthread_join(th, NULL);
     sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
@@ -1559,9 +1587,62 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
     }
     p->total += hp.total;
     p->seen += hp.seen;
-    if (p->cnt != NULL)
+    if (p->gap) {
+        /* the lower half's items after its last match */
+        imr_facets_cnt_add_range(hp.miss, hp.gap_next, k_mid);
+        imr_facets_cnt_merge(p->miss, hp.miss);
+    } else if (p->cnt != NULL) {
         imr_facets_cnt_merge(p->cnt, hp.cnt);
+    }
     imr_facets_cnt_free(hp.cnt);
+    imr_facets_cnt_free(hp.miss);
+    return rc;
+}
+
+static atomic_ulong gap_counts;
+
+/* Counts taken by gaps; see search.h. */
+unsigned long imr_search_gap_counts(void)
+{
+    return atomic_load(&gap_counts);
+}
+
+/* count_split; with GAP (P counts facets, has neither filters nor
+ * exclusions, and most items below HI are expected to match: a
+ * boilerplate phrase), by gaps: each match only moves past the items
+ * before it, which are counted as missed, and the matches' total and
+ * facets are those of every item below HI less the missed ones. At 1M
+ * letters a phrase in every letter counted 1.7M items; now it counts
+ * none. */
+static int count_rest(struct imr_search *s, const char *sig, const char *m,
+                      long long hi, long long est, int gap, struct spass *p,
+                      char *err)
+{
+    struct imr_facets_cnt *miss = NULL;
+    size_t k_hi;
+    int rc;
+
+    if (!gap || p->cnt == NULL)
+        return count_split(s, sig, m, hi, est, p, err);
+    if (imr_facets_cnt_new(p->f, &miss) != IMR_OK)
+        return imr_seterr(err, IMR_ENOMEM, "out of memory");
+    atomic_fetch_add(&gap_counts, 1);
+    p->gap = 1;
+    p->miss = miss;
+    p->gap_next = 0;
+    rc = count_split(s, sig, m, hi, est, p, err);
+    p->gap = 0;
+    p->miss = NULL;
+    if (rc == IMR_OK) {
+        k_hi = imr_facets_lower(p->f, hi);
+        imr_facets_cnt_add_range(miss, p->gap_next, k_hi);
+        p->total += (long long)k_hi - imr_facets_cnt_total(miss);
+        /* the items from HI on were counted as they were ranked */
+        imr_facets_cnt_add_range(miss, k_hi, imr_facets_items(p->f));
+        imr_facets_cnt_merge(p->cnt, imr_facets_cnt_every(p->f));
+        imr_facets_cnt_sub(p->cnt, miss);
+    }
+    imr_facets_cnt_free(miss);
     return rc;
 }
 
@@ -1720,9 +1801,13 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
                                         (double)(last - lo) /
                                         (double)(top - last + 1));
 
+            /* by gaps when most of the items left would match */
+            int gap = p.excl == NULL && qr->n_filters == 0 &&
+                      (size_t)est > imr_facets_lower(f, last) / 2;
+
             cut = 1;
             p.heap.cap = 0;   /* the page is among the ranked ones */
-            rc = count_rest(s, sig, fts, last, est, &p, err);
+            rc = count_rest(s, sig, fts, last, est, gap, &p, err);
         }
         if (rc != IMR_OK)
             goto done;

@@ -81,6 +81,14 @@ void imr_facets_cnt_add_at(struct imr_facets_cnt *c, size_t k);
  * a pass split between threads, each counting into its own. */
 void imr_facets_cnt_merge(struct imr_facets_cnt *dst,
                           const struct imr_facets_cnt *src);
+/* Counts the items at indexes FROM to TO - 1 of the store. */
+void imr_facets_cnt_add_range(struct imr_facets_cnt *c, size_t from,
+                              size_t to);
+/* Takes the counts of SRC from DST (SRC counted items DST counted). */
+void imr_facets_cnt_sub(struct imr_facets_cnt *dst,
+                        const struct imr_facets_cnt *src);
+/* The counts of every item of F, made when F was built (borrowed). */
+const struct imr_facets_cnt *imr_facets_cnt_every(const struct imr_facets *f);
 /* Items counted. */
 long long imr_facets_cnt_total(const struct imr_facets_cnt *c);
 /* The facets as /v1/search returns them: {"decision", "guideline",
@@ -111,6 +119,9 @@ int imr_facets_q_test(const struct imr_facets_q *q, size_t k);
  * to it. -1 when F has no such item (no letter). */
 long long imr_facets_index(const struct imr_facets *f, size_t *pos,
                            long long id);
+/* The index of the first item of F whose id is ID or more (the number
+ * of items when there is none). */
+size_t imr_facets_lower(const struct imr_facets *f, long long id);
 /* The item id at index K. */
 long long imr_facets_item_id(const struct imr_facets *f, size_t k);
 /* The decision date of item K's letter as a number that orders as the

@@ -75,6 +75,10 @@ long imr_search_rank_bound(long k);
 long imr_search_split_min(long n);
 /* Counts split that way since the process started (tests, benchmarks). */
 unsigned long imr_search_splits(void);
+/* Counts after the ranked candidates taken by gaps since the process
+ * started: without filters, when most items match, the items a pass
+ * skips are counted and taken from the counts of every item (tests). */
+unsigned long imr_search_gap_counts(void);
 
 /* Runs Q like imr_search_run, but returns the answer as compact JSON
  * text with non-ASCII characters escaped (malloc'd, no newline) in

@@ -440,11 +440,15 @@ static void hit_list(const char *a, char *out, size_t cap)
  * beyond K and date order are not bounded. */
 static void test_rank_bound(void **state)
 {
+    /* GAPS: the count after the ranked ones is taken by gaps (no
+     * filter, and most items match) */
     static const struct {
         const char *q, *filter;
+        unsigned long gaps;
     } bq[] = {
-        {"therapy", "1"}, {"medically necessary", "1"},
-        {"upheld therapy", "i.decision = 'upheld'"},
+        {"therapy", "1", 0}, {"medically necessary", "1", 0},
+        {"upheld therapy", "i.decision = 'upheld'", 0},
+        {"\"the\"", "1", 1},     /* in every item */
     };
     struct imr_search *s = NULL;
     struct imr_facets_src *fs = NULL;
@@ -452,6 +456,7 @@ static void test_rank_bound(void **state)
     struct imr_search_opts deep = {10, 15, IMR_SORT_RELEVANCE, 1, 1, 0};
     struct imr_search_opts bydate = {10, 0, IMR_SORT_DATE, 1, 1, 0};
     char err[IMR_ERR_LEN], want[4096], got[4096];
+    unsigned long gaps;
     long was;
     size_t i;
 
@@ -470,7 +475,9 @@ static void test_rank_bound(void **state)
         imr_search_close(s);
         imr_search_rank_bound(20);
         assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+        gaps = imr_search_gap_counts();
         a = answer(s, bq[i].q, &o);
+        assert_int_equal(imr_search_gap_counts() - gaps, bq[i].gaps);
         b = answer(s, bq[i].q, &deep);
         assert_string_equal(b, c);    /* offset + limit > 20 */
         free(b);
@@ -485,9 +492,11 @@ static void test_rank_bound(void **state)
             char *split;
 
             assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+            gaps = imr_search_gap_counts();
             split = answer(s, bq[i].q, &o);
             assert_string_equal(split, a);
             assert_int_equal(imr_search_splits(), splits + 1);
+            assert_int_equal(imr_search_gap_counts() - gaps, bq[i].gaps);
             free(split);
             imr_search_close(s);
             imr_search_split_min(split_was);
@@ -543,12 +552,74 @@ static void test_store_bytes(void **state)
     imr_index_close(ix);
 }
 
+/* Counting by gaps (a query without filters that most items match):
+ * under bounds that end the ranked part at many places, counted in one
+ * pass and split between two threads, the total and facets equal those
+ * of ranking every match. */
+static void test_gap_counts(void **state)
+{
+    static const char *const qs[] = {
+        "therapy OR medically OR necessary", "\"the\"",
+        "imaging OR improvement OR opioid OR functional",
+    };
+    struct imr_search_opts o = {10, 0, IMR_SORT_RELEVANCE, 1, 1, 0};
+    struct imr_facets_src *fs = NULL;
+    struct imr_search *s = NULL;
+    char err[IMR_ERR_LEN];
+    long was = imr_search_rank_bound(0), split_was, bound;
+    size_t i;
+    int split;
+
+    (void)state;
+    assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
+    for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+        json_t *je, *ja;
+        char *exact, *a;
+
+        imr_search_rank_bound(0);
+        assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+        exact = answer(s, qs[i], &o);
+        imr_facets_wait(fs);
+        imr_search_close(s);
+        je = json_loads(exact, 0, NULL);
+        assert_non_null(je);
+        for (bound = 10; bound <= 150; bound += 7) {
+            for (split = 0; split < 2; split++) {
+                unsigned long gaps = imr_search_gap_counts();
+
+                imr_search_rank_bound(bound);
+                split_was = imr_search_split_min(split ? 0 : 1000000);
+                assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+                a = answer(s, qs[i], &o);
+                imr_search_close(s);
+                imr_search_split_min(split_was);
+                assert_int_equal(imr_search_gap_counts(), gaps + 1);
+                ja = json_loads(a, 0, NULL);
+                assert_non_null(ja);
+                if (!json_equal(json_object_get(je, "total"),
+                                json_object_get(ja, "total")) ||
+                    !json_equal(json_object_get(je, "facets"),
+                                json_object_get(ja, "facets")))
+                    fail_msg("%s, bound %ld, split %d:\n exact %s\n got "
+                             "%s", qs[i], bound, split, exact, a);
+                json_decref(ja);
+                free(a);
+            }
+        }
+        json_decref(je);
+        free(exact);
+    }
+    imr_search_rank_bound(was);
+    imr_facets_detach(fs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_equals_sql),
         cmocka_unit_test(test_store_bytes),
         cmocka_unit_test(test_rank_bound),
+        cmocka_unit_test(test_gap_counts),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
