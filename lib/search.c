@@ -1224,11 +1224,7 @@ static void cheap_push(struct cheap *h, const struct cand *c)
 
 static atomic_long rank_bound = IMR_SEARCH_RANK_BOUND;
 
-static int helper_open(struct imr_search *s);
-
-/* Starts the background build of S's store and opens the connection
- * that counts half of a long pass, which a first query would otherwise
- * open; see search.h. */
+/* Starts the background build of S's store; see search.h. */
 void imr_search_prepare(struct imr_search *s)
 {
     char sig[IMR_FACETS_SIG_LEN];
@@ -1239,7 +1235,6 @@ void imr_search_prepare(struct imr_search *s)
         return;
     if ((f = imr_facets_get(s->fsrc, sig)) != NULL)
         imr_facets_release(s->fsrc, f);
-    helper_open(s);           /* on failure counts go on in one thread */
 }
 
 static atomic_long split_min = IMR_SEARCH_SPLIT_MIN;

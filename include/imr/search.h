@@ -92,9 +92,8 @@ int imr_search_run_text(struct imr_search *s, const struct imr_query *q,
 /* Starts building, in the background, the in-memory store of the index
  * state S sees (lib/facets.c), so that the first queries need not wait
  * for it or take the slower SQL path; nothing when one is built or
- * building; and opens the handle's second connection, on which a
- * second thread counts half of a long pass. A long-lived handle (the
- * daemon's workers) calls it once opened. */
+ * building. A long-lived handle (the daemon's workers) calls it once
+ * opened. */
 void imr_search_prepare(struct imr_search *s);
 
 /* The whole letter whose record id (or case number) is ID: the parse
