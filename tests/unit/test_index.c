@@ -231,6 +231,72 @@ static void test_insert_and_counts(void **state)
     imr_index_close(ix);
 }
 
+/* The number of FTS5 segments of item_fts. */
+static long long fts_segments(struct imr_index *ix)
+{
+    return q_int(ix, "SELECT count(DISTINCT segid) FROM item_fts_idx", NULL);
+}
+
+/* Puts letters N0 .. N1-1 (ids CM15-00000NN, one FRP item each),
+ * flushing the full-text rows after each so that each makes a segment. */
+static void put_flushed(struct imr_index *ix, int n0, int n1)
+{
+    char id[32], err[IMR_ERR_LEN] = "";
+    int i;
+
+    for (i = n0; i < n1; i++) {
+        snprintf(id, sizeof(id), "CM15-%07d", i);
+        put(ix, make_record(id, "2015-03-02", IMR_DECISION_UPHELD, 49, 49,
+                            frp), NULL);
+        assert_int_equal(imr_index_flush(ix, err), IMR_OK);
+    }
+}
+
+/* A build that wrote at least a quarter of the items leaves item_fts one
+ * segment; a small one added to a large index leaves FTS5's segments as
+ * they are. The matches are the same either way. */
+static void test_fts_merge(void **state)
+{
+    struct imr_index *ix = NULL;
+    char err[IMR_ERR_LEN] = "";
+
+    (void)state;
+    assert_int_equal(imr_index_open(db_path("merge"), IMR_INDEX_RDWR, &ix,
+                                    err), IMR_OK);
+    assert_int_equal(imr_index_begin(ix, err), IMR_OK);
+    put_flushed(ix, 0, 3);
+    assert_true(fts_segments(ix) >= 2);      /* before the commit merges */
+    assert_int_equal(imr_index_commit(ix, err), IMR_OK);
+    assert_int_equal(fts_segments(ix), 1);
+    assert_int_equal(fts_count(ix, "\"functional restoration\""), 3);
+    fts_check(ix);
+
+    /* 9 new items of 12: merged again */
+    assert_int_equal(imr_index_begin(ix, err), IMR_OK);
+    put_flushed(ix, 3, 12);
+    assert_int_equal(imr_index_commit(ix, err), IMR_OK);
+    assert_int_equal(fts_segments(ix), 1);
+
+    /* 1 new item of 13 (under a quarter): the new segment stays */
+    assert_int_equal(imr_index_begin(ix, err), IMR_OK);
+    put_flushed(ix, 12, 13);
+    assert_int_equal(imr_index_commit(ix, err), IMR_OK);
+    assert_int_equal(fts_segments(ix), 2);
+    assert_int_equal(fts_count(ix, "\"functional restoration\""), 13);
+    assert_int_equal(fts_count(ix, "lumbar"), 13);
+    fts_check(ix);
+
+    /* replacing 4 of 13 letters is a quarter or more: merged */
+    assert_int_equal(imr_index_begin(ix, err), IMR_OK);
+    put_flushed(ix, 0, 4);
+    assert_int_equal(imr_index_commit(ix, err), IMR_OK);
+    assert_int_equal(fts_segments(ix), 1);
+    assert_int_equal(q_int(ix, "SELECT count(*) FROM items", NULL), 13);
+    assert_int_equal(fts_count(ix, "\"functional restoration\""), 13);
+    fts_check(ix);
+    imr_index_close(ix);
+}
+
 static void test_page_range(void **state)
 {
     static const char sql[] =
@@ -540,6 +606,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_insert_and_counts),
+        cmocka_unit_test(test_fts_merge),
         cmocka_unit_test(test_page_range),
         cmocka_unit_test(test_replace_and_delete),
         cmocka_unit_test(test_rollback),
