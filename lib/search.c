@@ -1643,6 +1643,103 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
     return rc;
 }
 
+/* Store indexes [LO, HI) into P, one item at a time (a query without
+ * full text: filters, total, facets, the page by date). *STOP, when
+ * not NULL, is set by the thread that runs out of time and read by the
+ * other; IMR_ELIMIT past the deadline. */
+struct scan_job {
+    struct imr_search *s;
+    struct spass *p;
+    size_t lo, hi;
+    atomic_int *stop;
+    int rc;
+};
+
+static int scan_range(struct imr_search *s, struct spass *p, size_t lo,
+                      size_t hi, atomic_int *stop)
+{
+    size_t k;
+
+    for (k = lo; k < hi; k++) {
+        if ((k & 65535) == 65535 &&
+            ((stop != NULL && atomic_load(stop)) || progress_cb(s))) {
+            if (stop != NULL)
+                atomic_store(stop, 1);
+            return IMR_ELIMIT;
+        }
+        spass_row(p, k, 0);
+    }
+    return IMR_OK;
+}
+
+static void *scan_job_run(void *arg)
+{
+    struct scan_job *j = arg;
+
+    j->rc = scan_range(j->s, j->p, j->lo, j->hi, j->stop);
+    return NULL;
+}
+
+/* Every item of the store into P (a query without full text). From
+ * imr_search_split_min items on, a second thread scans the lower half
+ * into its own counts and heap, which are then added to P's: the same
+ * answer (the page's order is total: date, then id), in about half the
+ * time (1M letters: 11-35 ms in one thread). The store is read only. */
+static int scan_split(struct imr_search *s, struct spass *p, char *err)
+{
+    size_t n = imr_facets_items(p->f), k;
+    struct scan_job job;
+    struct spass hp;
+    atomic_int stop = 0;
+    pthread_t th;
+    int rc;
+
+    if (n < 2 || (long long)n < atomic_load(&split_min))
+        goto one;
+    hp = *p;                  /* same store, filters, exclusions */
+    hp.cnt = NULL;
+    hp.total = 0;
+    hp.heap.n = 0;
+    hp.heap.v = NULL;
+    if ((p->cnt != NULL && imr_facets_cnt_new(p->f, &hp.cnt) != IMR_OK) ||
+        (hp.heap.v = malloc((hp.heap.cap > 0 ? hp.heap.cap : 1) *
+                            sizeof(*hp.heap.v))) == NULL) {
+        imr_facets_cnt_free(hp.cnt);
+        free(hp.heap.v);
+        goto one;
+    }
+    memset(&job, 0, sizeof(job));
+    job.s = s;
+    job.p = &hp;
+    job.lo = 0;
+    job.hi = n / 2;
+    job.stop = &stop;
+    if (pthread_create(&th, NULL, scan_job_run, &job) != 0) {
+        imr_facets_cnt_free(hp.cnt);
+        free(hp.heap.v);
+        goto one;
+    }
+    atomic_fetch_add(&splits, 1);
+    rc = scan_range(s, p, n / 2, n, &stop);
+    pthread_join(th, NULL);
+    if (rc == IMR_OK)
+        rc = job.rc;
+    p->total += hp.total;
+    if (p->cnt != NULL)
+        imr_facets_cnt_merge(p->cnt, hp.cnt);
+    for (k = 0; k < hp.heap.n; k++)
+        cheap_push(&p->heap, &hp.heap.v[k]);
+    imr_facets_cnt_free(hp.cnt);
+    free(hp.heap.v);
+    goto out;
+one:
+    rc = scan_range(s, p, 0, n, NULL);
+out:
+    if (rc == IMR_ELIMIT)
+        return imr_seterr(err, IMR_ELIMIT, "the query took too long");
+    return rc;
+}
+
 /* The page of the store path: the rows of the NP candidates PG (in page
  * order) by id in one statement, then their details as run_hits does. */
 static int store_page(struct imr_search *s, const struct imr_query *qr,
@@ -1814,15 +1911,8 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
                             &p, NULL, NULL, err);
         if (rc != IMR_OK)
             goto done;
-    } else {
-        for (k = 0; k < n; k++) {
-            if ((k & 65535) == 65535 && progress_cb(s)) {
-                rc = imr_seterr(err, IMR_ELIMIT, "the query took too "
-                                "long");
-                goto done;
-            }
-            spass_row(&p, k, 0);
-        }
+    } else if ((rc = scan_split(s, &p, err)) != IMR_OK) {
+        goto done;
     }
     if (s->rank.deferred) {
         /* one phrase, found in p.seen rows: its IDF, as bm25() would

@@ -68,9 +68,11 @@ long imr_search_rank_bound(long k);
 
 /* Sets, for every handle, how many matches (estimated) must be left to
  * count after the ranked ones before a second thread counts half of
- * them on a second connection to the index (total and facets are the
- * same either way); returns the previous value. 0 splits every such
- * count (tests). Default IMR_SEARCH_SPLIT_MIN. */
+ * them on a second connection to the index, and how many items the
+ * store must hold before a query without full text scans them in two
+ * threads (total, facets and page are the same either way); returns the
+ * previous value. 0 splits every such count (tests). Default
+ * IMR_SEARCH_SPLIT_MIN. */
 #define IMR_SEARCH_SPLIT_MIN 20000
 long imr_search_split_min(long n);
 /* Counts split that way since the process started (tests, benchmarks). */

@@ -334,6 +334,29 @@ static void compare_all(char *expect[][NO], long bound,
     imr_search_rank_bound(was);
 }
 
+/* How many of the queries the store path answers have no positive
+ * full text: it scans every item of the store for them. */
+static unsigned long scan_queries(void)
+{
+    unsigned long n = 0;
+    size_t i;
+
+    for (i = 0; i < NQ; i++) {
+        struct imr_query *q = NULL;
+        char err[IMR_ERR_LEN], *fts = NULL, *neg = NULL;
+
+        assert_int_equal(imr_query_parse(queries[i].q, &q, NULL, err),
+                         IMR_OK);
+        assert_int_equal(imr_query_fts(q, &fts, &neg), IMR_OK);
+        n += queries[i].store && fts == NULL;
+        free(fts);
+        free(neg);
+        imr_query_free(q);
+    }
+    assert_true(n >= 20);
+    return n;
+}
+
 /* Every query under every option set: the store path's whole answers
  * equal the SQL path's byte for byte, without the bound on the
  * candidates ranked (one scored pass) and with it (the default, above
@@ -345,8 +368,9 @@ static void test_store_equals_sql(void **state)
     struct imr_search *s = NULL;
     struct imr_facets_src *fs = NULL;
     char err[IMR_ERR_LEN];
-    unsigned long served = 0, hits_seen = 0;
+    unsigned long served = 0, hits_seen = 0, splits;
     size_t i, j;
+    long split_was;
     int was;
 
     (void)state;
@@ -365,6 +389,14 @@ static void test_store_equals_sql(void **state)
     imr_search_close(s);
     compare_all(expect, 0, &served, &hits_seen);
     compare_all(expect, IMR_SEARCH_RANK_BOUND, &served, &hits_seen);
+    /* the scans of queries without full text split between two threads
+     * (every one here: the threshold is 0), the same answers */
+    split_was = imr_search_split_min(0);
+    splits = imr_search_splits();
+    compare_all(expect, IMR_SEARCH_RANK_BOUND, &served, &hits_seen);
+    imr_search_split_min(split_was);
+    assert_int_equal(imr_search_splits() - splits,
+                     scan_queries() * (NO - 1));
     for (i = 0; i < NQ; i++)
         for (j = 0; j < NO; j++)
             free(expect[i][j]);
@@ -374,7 +406,7 @@ static void test_store_equals_sql(void **state)
     assert_true(hits_seen > NQ * 3 * 2);
     for (i = 0, j = 0; i < NQ; i++)
         j += (size_t)queries[i].store;
-    assert_int_equal(served, j * (NO - 1) * 2);
+    assert_int_equal(served, j * (NO - 1) * 3);
 }
 
 /* The page of TEXT under the bound K, by SQL: the K highest-rowid
