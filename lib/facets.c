@@ -111,12 +111,26 @@ struct imr_facets {
     /* the facet counts of every item: a pass over most of the items
      * counts those it does not match, and subtracts (search.c) */
     struct imr_facets_cnt *every;
+    int by_list;              /* counts by list (struct imr_facets_cnt) */
     int refs;                 /* under reg_mu: the slot + queries */
 };
+
+/* The list-valued facets (guideline, guideline_page, diagnosis) are
+ * counted by list: each item adds 1 to the count of its interned list,
+ * and a list's count goes to each of its values when the facets are
+ * read. Items share few lists (1M letters: 124 in all), so counting an
+ * item no longer walks its lists (at 1M, a query matching every item:
+ * count_at and count_list were 23% of its CPU). When lists are mostly
+ * one per letter (more than LIST_COUNT_MAX), or imr_facets_count_by_list
+ * turned it off, the store counts the values directly (f->by_list 0). */
+enum { L_GUIDELINE, L_PAGE, L_DIAGNOSIS, L_COUNT };
+static const int list_facet[L_COUNT] = {F_GUIDELINE, F_PAGE, F_DIAGNOSIS};
+#define LIST_COUNT_MAX(f) ((f)->n_items / 16 + 1024)
 
 struct imr_facets_cnt {
     const struct imr_facets *f;
     uint32_t *c[F_COUNT];
+    uint32_t *lc[L_COUNT];    /* by list id, or NULL: see above */
     size_t pos;               /* where the last id was found */
     long long total;
 };
@@ -139,7 +153,14 @@ static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t reg_cv = PTHREAD_COND_INITIALIZER;
 static struct imr_facets_src *reg;
 static atomic_int enabled = 1;
+static atomic_int by_list_on = 1;
 static atomic_ulong served;
+
+/* Whether stores built from now on count facets by list; see facets.h. */
+int imr_facets_count_by_list(int on)
+{
+    return atomic_exchange(&by_list_on, on ? 1 : 0);
+}
 
 /* Switches the store on or off for every handle; see facets.h. */
 int imr_facets_enable(int on)
@@ -1071,6 +1092,8 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
         intern_seal(&f->val[k]);
     intern_seal(&f->lists);
     intern_seal(&f->cites);
+    f->by_list = atomic_load(&by_list_on) &&
+                 f->lists.n <= LIST_COUNT_MAX(f);
     if (imr_facets_cnt_new(f, &f->every) != IMR_OK) {
         rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
         goto done;
@@ -1165,9 +1188,12 @@ size_t imr_facets_bytes(const struct imr_facets *f)
                       f->d_diag.w);
     for (k = 0; k < F_COUNT; k++)
         n += intern_bytes(&f->val[k]);
-    if (f->every != NULL)
+    if (f->every != NULL) {
         for (k = 0; k < F_COUNT; k++)
             n += (f->val[k].n + 1) * sizeof(*f->every->c[k]);
+        for (k = 0; k < L_COUNT && f->every->lc[k] != NULL; k++)
+            n += (f->lists.n + 1) * sizeof(*f->every->lc[k]);
+    }
     return n + intern_bytes(&f->lists) + imr_facets_filter_bytes(f) +
            imr_phrase_rows_bytes(f->phrases);
 }
@@ -1366,6 +1392,13 @@ int imr_facets_cnt_new(const struct imr_facets *f,
             return IMR_ENOMEM;
         }
     }
+    for (k = 0; k < L_COUNT && f->by_list; k++) {
+        c->lc[k] = calloc(f->lists.n + 1, sizeof(*c->lc[k]));
+        if (c->lc[k] == NULL) {
+            imr_facets_cnt_free(c);
+            return IMR_ENOMEM;
+        }
+    }
     *out = c;
     return IMR_OK;
 }
@@ -1379,6 +1412,8 @@ void imr_facets_cnt_free(struct imr_facets_cnt *c)
         return;
     for (k = 0; k < F_COUNT; k++)
         free(c->c[k]);
+    for (k = 0; k < L_COUNT; k++)
+        free(c->lc[k]);
     free(c);
 }
 
@@ -1419,15 +1454,22 @@ static long long locate(const struct imr_facets *f, size_t pos,
     return k < 0 ? -1 : (long long)lo + k;
 }
 
-static void count_list(uint32_t *c, const struct intern *lists,
-                       uint32_t id)
+/* Adds N to the count of each value of list ID. */
+static void count_list_n(uint32_t *c, const struct intern *lists,
+                         uint32_t id, uint32_t n)
 {
     const uint32_t *v = (const uint32_t *)(const void *)(lists->pool +
                                                          lists->off[id]);
-    size_t n = (lists->off[id + 1] - lists->off[id]) / sizeof(*v), i;
+    size_t m = (lists->off[id + 1] - lists->off[id]) / sizeof(*v), i;
 
-    for (i = 0; i < n; i++)
-        c[v[i]]++;
+    for (i = 0; i < m; i++)
+        c[v[i]] += n;
+}
+
+static void count_list(uint32_t *c, const struct intern *lists,
+                       uint32_t id)
+{
+    count_list_n(c, lists, id, 1);
 }
 
 static void count_at(struct imr_facets_cnt *c, long long k);
@@ -1453,6 +1495,9 @@ void imr_facets_cnt_merge(struct imr_facets_cnt *dst,
     for (k = 0; k < F_COUNT; k++)
         for (i = 0; i <= dst->f->val[k].n; i++)
             dst->c[k][i] += src->c[k][i];
+    for (k = 0; k < L_COUNT && dst->lc[k] != NULL; k++)
+        for (i = 0; i <= dst->f->lists.n; i++)
+            dst->lc[k][i] += src->lc[k][i];
     dst->total += src->total;
 }
 
@@ -1469,9 +1514,6 @@ static void count_at(struct imr_facets_cnt *c, long long k)
         c->c[F_TREATMENT][v - 1]++;
     if ((v = pcol_get(&f->it_cat, (size_t)k)) > 0)
         c->c[F_CATEGORY][v - 1]++;
-    count_list(c->c[F_GUIDELINE], &f->lists, pcol_get(&f->it_gl,
-                                                      (size_t)k));
-    count_list(c->c[F_PAGE], &f->lists, pcol_get(&f->it_pg, (size_t)k));
     det = pcol_get(&f->it_det, (size_t)k);
     if ((v = pcol_get(&f->d_year, det)) > 0)
         c->c[F_YEAR][v - 1]++;
@@ -1479,6 +1521,15 @@ static void count_at(struct imr_facets_cnt *c, long long k)
         c->c[F_PROGRAM][v - 1]++;
     if ((v = pcol_get(&f->d_type, det)) > 0)
         c->c[F_TYPE][v - 1]++;
+    if (c->lc[0] != NULL) {
+        c->lc[L_GUIDELINE][pcol_get(&f->it_gl, (size_t)k)]++;
+        c->lc[L_PAGE][pcol_get(&f->it_pg, (size_t)k)]++;
+        c->lc[L_DIAGNOSIS][pcol_get(&f->d_diag, det)]++;
+        return;
+    }
+    count_list(c->c[F_GUIDELINE], &f->lists, pcol_get(&f->it_gl,
+                                                      (size_t)k));
+    count_list(c->c[F_PAGE], &f->lists, pcol_get(&f->it_pg, (size_t)k));
     count_list(c->c[F_DIAGNOSIS], &f->lists, pcol_get(&f->d_diag, det));
 }
 
@@ -1500,6 +1551,10 @@ void imr_facets_cnt_sub(struct imr_facets_cnt *dst,
     for (k = 0; k < F_COUNT; k++)
         for (i = 0; i <= dst->f->val[k].n; i++)
             dst->c[k][i] -= src->c[k][i];
+    /* unsigned: the sums come out right however they wrap between */
+    for (k = 0; k < L_COUNT && dst->lc[k] != NULL; k++)
+        for (i = 0; i <= dst->f->lists.n; i++)
+            dst->lc[k][i] -= src->lc[k][i];
     dst->total -= src->total;
 }
 
@@ -1539,17 +1594,34 @@ json_t *imr_facets_cnt_json(const struct imr_facets_cnt *c, int top)
     const struct imr_facets *f = c->f;
     json_t *out = json_object();
     struct ent *best = NULL;
-    size_t cap = 0;
+    uint32_t *by_list[F_COUNT] = {NULL};
+    const uint32_t *cnt;
+    size_t cap = 0, l;
     int k;
 
     if (out == NULL)
         return NULL;
+    /* the counts by list (struct imr_facets_cnt) go to their values */
+    for (l = 0; l < L_COUNT && c->lc[l] != NULL; l++) {
+        uint32_t *e;
+        size_t i;
+
+        k = list_facet[l];
+        if ((e = malloc((f->val[k].n + 1) * sizeof(*e))) == NULL)
+            goto oom;
+        memcpy(e, c->c[k], (f->val[k].n + 1) * sizeof(*e));
+        for (i = 0; i < f->lists.n; i++)
+            if (c->lc[l][i] != 0)
+                count_list_n(e, &f->lists, (uint32_t)i, c->lc[l][i]);
+        by_list[k] = e;
+    }
     for (k = 0; k < F_COUNT; k++) {
         const struct intern *t = &f->val[k];
         size_t lim = k == F_PROGRAM ? t->n : (size_t)(top > 0 ? top : 0);
         size_t nb = 0, i, j;
         json_t *arr = json_array();
 
+        cnt = by_list[k] != NULL ? by_list[k] : c->c[k];
         if (arr == NULL || json_object_set_new(out, facet_names[k], arr))
             goto oom;
         if (lim > cap) {
@@ -1564,10 +1636,10 @@ json_t *imr_facets_cnt_json(const struct imr_facets_cnt *c, int top)
         for (i = 0; i < t->n && lim > 0; i++) {
             struct ent e;
 
-            if (c->c[k][i] == 0)
+            if (cnt[i] == 0)
                 continue;
             e.id = (uint32_t)i;
-            e.n = c->c[k][i];
+            e.n = cnt[i];
             e.s = intern_str(t, (uint32_t)i);
             e.y = k == F_YEAR ? strtoll(e.s, NULL, 10) : 0;
             if (nb == lim && !before(&e, &best[nb - 1], k == F_YEAR))
@@ -1590,10 +1662,14 @@ json_t *imr_facets_cnt_json(const struct imr_facets_cnt *c, int top)
         }
     }
     free(best);
+    for (k = 0; k < F_COUNT; k++)
+        free(by_list[k]);
     atomic_fetch_add(&served, 1);
     return out;
 oom:
     free(best);
+    for (k = 0; k < F_COUNT; k++)
+        free(by_list[k]);
     json_decref(out);
     return NULL;
 }

@@ -22,6 +22,10 @@ struct imr_facets_cnt;   /* the counts of one query */
 int imr_facets_enable(int on);
 /* Whether the store may be used (imr_facets_enable). */
 int imr_facets_enabled(void);
+/* Whether stores built from now on count the list-valued facets by list
+ * (on by default; lib/facets.c: struct imr_facets_cnt); the answers are
+ * the same either way (tests). Returns the previous setting. */
+int imr_facets_count_by_list(int on);
 
 /* The signature of the index state seen by DB's current read transaction
  * (determination sequence, letters, updated_at, max item and citation

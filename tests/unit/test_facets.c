@@ -467,11 +467,92 @@ static void test_store_figures(void **state)
     imr_index_close(ix);
 }
 
+/* The facets of the items at indexes K with K % STEP == PHASE of F, and
+ * the same counted as every item less the others (merge, sub), as JSON
+ * text (free) into *DIRECT and *BY_GAPS. */
+static void facets_two_ways(const struct imr_facets *f, size_t step,
+                            size_t phase, char **direct, char **by_gaps)
+{
+    struct imr_facets_cnt *a = NULL, *b = NULL, *miss = NULL;
+    size_t k, n = imr_facets_items(f);
+    json_t *j;
+
+    assert_int_equal(imr_facets_cnt_new(f, &a), IMR_OK);
+    assert_int_equal(imr_facets_cnt_new(f, &b), IMR_OK);
+    assert_int_equal(imr_facets_cnt_new(f, &miss), IMR_OK);
+    for (k = 0; k < n; k++) {
+        if (k % step == phase)
+            imr_facets_cnt_add_at(a, k);
+        else
+            imr_facets_cnt_add_at(miss, k);
+    }
+    imr_facets_cnt_merge(b, imr_facets_cnt_every(f));
+    imr_facets_cnt_sub(b, miss);
+    assert_int_equal(imr_facets_cnt_total(a), imr_facets_cnt_total(b));
+    j = imr_facets_cnt_json(a, 1000);
+    assert_non_null(j);
+    *direct = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    j = imr_facets_cnt_json(b, 1000);
+    assert_non_null(j);
+    *by_gaps = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    imr_facets_cnt_free(a);
+    imr_facets_cnt_free(b);
+    imr_facets_cnt_free(miss);
+}
+
+/* Counting the list-valued facets by list gives the counts of counting
+ * each value, directly and by gaps (the subtraction of counts by list
+ * included). */
+static void test_count_by_list(void **state)
+{
+    static const size_t steps[][2] = {{1, 0}, {3, 1}, {7, 6}, {2, 0}};
+    struct imr_index *ix = NULL;
+    struct imr_facets *fl = NULL, *fv = NULL;
+    char err[IMR_ERR_LEN];
+    size_t i;
+    int was;
+
+    (void)state;
+    assert_int_equal(imr_index_open(db_path, IMR_INDEX_RDONLY, &ix, err),
+                     IMR_OK);
+    was = imr_facets_count_by_list(1);
+    assert_int_equal(imr_facets_build(imr_index_db(ix), NULL, &fl, err),
+                     IMR_OK);
+    imr_facets_count_by_list(0);
+    assert_int_equal(imr_facets_build(imr_index_db(ix), NULL, &fv, err),
+                     IMR_OK);
+    imr_facets_count_by_list(was);
+    /* the one store keeps counts by list beside those by value */
+    assert_true(imr_facets_bytes(fl) > imr_facets_bytes(fv));
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        char *l1, *l2, *v1, *v2;
+
+        facets_two_ways(fl, steps[i][0], steps[i][1], &l1, &l2);
+        facets_two_ways(fv, steps[i][0], steps[i][1], &v1, &v2);
+        assert_string_equal(l1, v1);
+        assert_string_equal(l2, v1);
+        assert_string_equal(v2, v1);
+        /* the facets are not empty: guideline pages and diagnoses */
+        assert_non_null(strstr(v1, "\"guideline_page\":[{"));
+        assert_non_null(strstr(v1, "\"diagnosis\":[{"));
+        free(l1);
+        free(l2);
+        free(v1);
+        free(v2);
+    }
+    imr_facets_free(fl);
+    imr_facets_free(fv);
+    imr_index_close(ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_equals_sql),
         cmocka_unit_test(test_store_figures),
+        cmocka_unit_test(test_count_by_list),
         cmocka_unit_test(test_follows_writes),
         cmocka_unit_test(test_threads),
     };
