@@ -1430,6 +1430,22 @@ static long long locate(const struct imr_facets *f, size_t pos,
         return -1;
     if (pos >= f->n_items)
         return find_u32(f->item_id, f->n_items, id);
+    {
+        /* Ids are assigned in order, with gaps only where letters were
+         * replaced or deleted: first try where ID is when none is
+         * missing between POS and it (the ids ascend, so an equal id
+         * there is ID's index). 1M letters: the search was 8% of a
+         * query's CPU, one per match. */
+        long long d = id - (long long)f->item_id[pos];
+
+        if (d >= 0 ? (unsigned long long)d < f->n_items - pos
+                   : (unsigned long long)-d <= pos) {
+            size_t g = (size_t)((long long)pos + d);
+
+            if ((long long)f->item_id[g] == id)
+                return (long long)g;
+        }
+    }
     if ((long long)f->item_id[pos] > id) {
         /* descending ids: gallop backward, then bisect [lo, hi) */
         hi = pos;
