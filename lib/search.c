@@ -1643,10 +1643,7 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
     return rc;
 }
 
-/* Store indexes [LO, HI) into P, one item at a time (a query without
- * full text: filters, total, facets, the page by date). *STOP, when
- * not NULL, is set by the thread that runs out of time and read by the
- * other; IMR_ELIMIT past the deadline. */
+/* The second thread's half of scan_split. */
 struct scan_job {
     struct imr_search *s;
     struct spass *p;
@@ -1655,6 +1652,10 @@ struct scan_job {
     int rc;
 };
 
+/* Store indexes [LO, HI) into P, one item at a time (a query without
+ * full text: filters, total, facets, the page by date). *STOP, when
+ * not NULL, is set by the thread that runs out of time and read by the
+ * other; IMR_ELIMIT past the deadline. */
 static int scan_range(struct imr_search *s, struct spass *p, size_t lo,
                       size_t hi, atomic_int *stop)
 {
