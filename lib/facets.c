@@ -2140,6 +2140,25 @@ static int list_test(const struct imr_facets *f, const struct fq *q,
     return 0;
 }
 
+/* TEST (list_test or cite_test) of interned set ID under Q, made once
+ * per query (struct fq: memo). */
+static int memo_test(const struct imr_facets *f, const struct fq *q,
+                     uint32_t id,
+                     int (*test)(const struct imr_facets *,
+                                 const struct fq *, uint32_t))
+{
+    unsigned char m = atomic_load_explicit(&q->memo[id],
+                                           memory_order_relaxed);
+    int r;
+
+    if (m != 0)
+        return m - 1;
+    r = test(f, q, id);
+    atomic_store_explicit(&q->memo[id], (unsigned char)(r + 1),
+                          memory_order_relaxed);
+    return r;
+}
+
 /* 1 true, 0 false, 2 NULL: filter Q (negation included) on item K. */
 static int fq_test(const struct imr_facets *f, const struct fq *q,
                    size_t k)
@@ -2198,33 +2217,14 @@ static int fq_test(const struct imr_facets *f, const struct fq *q,
                                &f->d_diag : q->src->field ==
                                IMR_QF_SPECIALTY ? &f->d_spec : &f->d_lic,
                                det);
-        unsigned char m = atomic_load_explicit(&q->memo[id],
-                                               memory_order_relaxed);
 
-        if (m != 0) {
-            r = m - 1;
-            break;
-        }
-        r = list_test(f, q, id);
-        atomic_store_explicit(&q->memo[id], (unsigned char)(r + 1),
-                              memory_order_relaxed);
+        r = memo_test(f, q, id, list_test);
         break;
     }
     case IMR_QF_CITE:
-    case IMR_QF_BY: {
-        uint32_t id = pcol_get(&f->it_cit, k);
-        unsigned char m = atomic_load_explicit(&q->memo[id],
-                                               memory_order_relaxed);
-
-        if (m != 0) {
-            r = m - 1;
-            break;
-        }
-        r = cite_test(f, q, id);
-        atomic_store_explicit(&q->memo[id], (unsigned char)(r + 1),
-                              memory_order_relaxed);
+    case IMR_QF_BY:
+        r = memo_test(f, q, pcol_get(&f->it_cit, k), cite_test);
         break;
-    }
     default:
         r = v == 0 ? 2 : q->bits[v];
         break;

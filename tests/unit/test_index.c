@@ -252,6 +252,18 @@ static void put_flushed(struct imr_index *ix, int n0, int n1)
     }
 }
 
+/* One build of letters N0 .. N1-1 (put_flushed); returns item_fts's
+ * segments after its commit. */
+static long long build_flushed(struct imr_index *ix, int n0, int n1)
+{
+    char err[IMR_ERR_LEN] = "";
+
+    assert_int_equal(imr_index_begin(ix, err), IMR_OK);
+    put_flushed(ix, n0, n1);
+    assert_int_equal(imr_index_commit(ix, err), IMR_OK);
+    return fts_segments(ix);
+}
+
 /* A build that wrote at least a quarter of the items leaves item_fts one
  * segment; a small one added to a large index leaves FTS5's segments as
  * they are. The matches are the same either way. */
@@ -272,25 +284,16 @@ static void test_fts_merge(void **state)
     fts_check(ix);
 
     /* 9 new items of 12: merged again */
-    assert_int_equal(imr_index_begin(ix, err), IMR_OK);
-    put_flushed(ix, 3, 12);
-    assert_int_equal(imr_index_commit(ix, err), IMR_OK);
-    assert_int_equal(fts_segments(ix), 1);
+    assert_int_equal(build_flushed(ix, 3, 12), 1);
 
     /* 1 new item of 13 (under a quarter): the new segment stays */
-    assert_int_equal(imr_index_begin(ix, err), IMR_OK);
-    put_flushed(ix, 12, 13);
-    assert_int_equal(imr_index_commit(ix, err), IMR_OK);
-    assert_int_equal(fts_segments(ix), 2);
+    assert_int_equal(build_flushed(ix, 12, 13), 2);
     assert_int_equal(fts_count(ix, "\"functional restoration\""), 13);
     assert_int_equal(fts_count(ix, "lumbar"), 13);
     fts_check(ix);
 
     /* replacing 4 of 13 letters is a quarter or more: merged */
-    assert_int_equal(imr_index_begin(ix, err), IMR_OK);
-    put_flushed(ix, 0, 4);
-    assert_int_equal(imr_index_commit(ix, err), IMR_OK);
-    assert_int_equal(fts_segments(ix), 1);
+    assert_int_equal(build_flushed(ix, 0, 4), 1);
     assert_int_equal(q_int(ix, "SELECT count(*) FROM items", NULL), 13);
     assert_int_equal(fts_count(ix, "\"functional restoration\""), 13);
     fts_check(ix);
