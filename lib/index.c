@@ -1135,6 +1135,40 @@ static int merge_fts(struct imr_index *ix, char *err)
                     err);
 }
 
+int imr_index_merge_fts(struct imr_index *ix, long long *segments,
+                        char *err)
+{
+    long long n = 0;
+    int rc;
+
+    if (segments != NULL)
+        *segments = 0;
+    if (!(ix->flags & IMR_INDEX_RDWR) || ix->in_build)
+        return imr_seterr(err, IMR_EINVAL, "%s: %s", ix->path,
+                          ix->in_build ? "a build is open"
+                                       : "opened read-only");
+    rc = exec_sql(ix, "BEGIN IMMEDIATE", err);
+    if (rc == IMR_EBUSY)
+        return imr_seterr(err, IMR_EBUSY, "%s: locked by another writer"
+                          " (is an imr-index build running?)", ix->path);
+    if (rc != IMR_OK)
+        return rc;
+    rc = query_int(ix, "SELECT count(DISTINCT segid) FROM item_fts_idx",
+                   &n, err);
+    if (rc == IMR_OK && n > 1)
+        rc = exec_sql(ix, "INSERT INTO item_fts(item_fts)"
+                      " VALUES('optimize')", err);
+    if (rc == IMR_OK)
+        rc = exec_sql(ix, "COMMIT", err);
+    if (rc != IMR_OK) {
+        sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    if (segments != NULL)
+        *segments = n;
+    return IMR_OK;
+}
+
 int imr_index_commit(struct imr_index *ix, char *err)
 {
     int rc;

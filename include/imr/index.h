@@ -108,6 +108,14 @@ int imr_index_flush(struct imr_index *ix, char *err);
 int imr_index_commit(struct imr_index *ix, char *err);
 /* Abandons the build transaction; the index keeps its old state. */
 void imr_index_rollback(struct imr_index *ix);
+/* Merges item_fts's segments into one in a transaction of its own
+ * (FTS5's 'optimize'; a large build does it before its commit, see
+ * lib/index.c): for an index whose segments small builds left. The
+ * number of segments before goes to *SEGMENTS (may be NULL); one or none
+ * is left as it is. IMR_OK, IMR_EINVAL (read-only, or a build is open),
+ * IMR_EBUSY (another writer), IMR_EDB. */
+int imr_index_merge_fts(struct imr_index *ix, long long *segments,
+                        char *err);
 
 /* Looks up the letter whose record id is EXT_ID. Returns IMR_OK with its
  * determinations.id in *DET_ID and its source path in *SOURCE (free()),

@@ -106,6 +106,8 @@ fts_ok() {   # every item has FTS rows, and FTS5 agrees with its content
         fail "FTS integrity-check ($1)"
 }
 fts_ok "first build"
+segs() { q "SELECT count(DISTINCT segid) FROM item_fts_idx"; }
+[ "$(segs)" = 1 ] || fail "first build left $(segs) FTS5 segments, want 1"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity_check"
 [ "$(q "PRAGMA journal_mode")" = wal ] || fail "journal_mode is not WAL"
 pass "first build: $want letters, 3 rejected"
@@ -136,6 +138,14 @@ grep -q '"rejected":3,' "$TMP/s.json" || fail "stats --json rejected"
 items=$(q "SELECT count(*) FROM items")
 grep -q "\"items\":$items," "$TMP/s.json" || fail "stats --json items"
 pass "stats"
+
+# optimize: nothing to merge after the first build; usage errors.
+"$IDX" optimize --db "$DB" > "$TMP/o.out" || fail "optimize"
+grep -q "one segment already" "$TMP/o.out" || fail "optimize: $(cat "$TMP/o.out")"
+"$IDX" optimize > /dev/null 2>&1; [ $? = 2 ] || fail "optimize without --db: not 2"
+"$IDX" optimize --db "$TMP/none.db" 2> "$TMP/o.err" && fail "optimize of no file"
+grep -q "build it with" "$TMP/o.err" || fail "optimize of no file: $(cat "$TMP/o.err")"
+pass "optimize"
 
 # 2. Re-run: everything unchanged.
 n_files=$(q "SELECT count(*) FROM files")
@@ -264,4 +274,23 @@ find "$C" "$K" -type f \( -name '*.txt' -o ! -name '*.*' \) ! -name '.*' -print0
 [ "$(q "SELECT count(*) FROM determinations")" = "$(grep -c . "$TMP/all.ids")" ] ||
     fail "rebuild after kill: $(q "SELECT count(*) FROM determinations") letters, want $(grep -c . "$TMP/all.ids")"
 pass "rebuild after kill -9"
+
+# A small build into the larger index adds a segment; optimize merges it.
+# (The changed copy's path sorts after the corpus's, so it is the one
+# kept for its id.)
+one=$(find "$C" -type f -name '*.txt' | head -1)
+mkdir -p "$TMP/zz"
+sed 's/^/ /' "$one" > "$TMP/zz/changed.txt"
+"$IDX" build --db "$DB" "$TMP/zz/changed.txt" > "$TMP/small.out" 2>&1 ||
+    fail "small build"
+grep -q "^imr-index: 1 files: [1-9][0-9]* parsed," "$TMP/small.out" ||
+    fail "small build: $(cat "$TMP/small.out")"
+before=$(segs)
+[ "$before" -ge 2 ] || fail "a small build left $before segment(s), want 2 or more"
+"$IDX" optimize --db "$DB" > "$TMP/o2.out" || fail "optimize after a small build"
+grep -q "$before full-text segments merged into one" "$TMP/o2.out" ||
+    fail "optimize: $(cat "$TMP/o2.out")"
+[ "$(segs)" = 1 ] || fail "optimize left $(segs) segments"
+fts_ok "optimize"
+pass "optimize after a small build: $before segments -> 1"
 exit 0

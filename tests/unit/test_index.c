@@ -266,15 +266,17 @@ static long long build_flushed(struct imr_index *ix, int n0, int n1)
 
 /* A build that wrote at least a quarter of the items leaves item_fts one
  * segment; a small one added to a large index leaves FTS5's segments as
- * they are. The matches are the same either way. */
+ * they are, until imr_index_merge_fts. The matches are the same either
+ * way. */
 static void test_fts_merge(void **state)
 {
     struct imr_index *ix = NULL;
-    char err[IMR_ERR_LEN] = "";
+    char err[IMR_ERR_LEN] = "", path[128];
 
     (void)state;
-    assert_int_equal(imr_index_open(db_path("merge"), IMR_INDEX_RDWR, &ix,
-                                    err), IMR_OK);
+    snprintf(path, sizeof(path), "%s", db_path("merge"));
+    assert_int_equal(imr_index_open(path, IMR_INDEX_RDWR, &ix, err),
+                     IMR_OK);
     assert_int_equal(imr_index_begin(ix, err), IMR_OK);
     put_flushed(ix, 0, 3);
     assert_true(fts_segments(ix) >= 2);      /* before the commit merges */
@@ -291,6 +293,27 @@ static void test_fts_merge(void **state)
     assert_int_equal(fts_count(ix, "\"functional restoration\""), 13);
     assert_int_equal(fts_count(ix, "lumbar"), 13);
     fts_check(ix);
+
+    /* the merge on demand: the two segments become one */
+    {
+        struct imr_index *ro = NULL;
+        long long before = -1;
+
+        assert_int_equal(imr_index_merge_fts(ix, &before, err), IMR_OK);
+        assert_int_equal(before, 2);
+        assert_int_equal(fts_segments(ix), 1);
+        assert_int_equal(fts_count(ix, "lumbar"), 13);
+        fts_check(ix);
+        assert_int_equal(imr_index_merge_fts(ix, &before, err), IMR_OK);
+        assert_int_equal(before, 1);
+        assert_int_equal(imr_index_open(path, IMR_INDEX_RDONLY, &ro, err),
+                         IMR_OK);
+        assert_int_equal(imr_index_merge_fts(ro, NULL, err), IMR_EINVAL);
+        imr_index_close(ro);
+        assert_int_equal(imr_index_begin(ix, err), IMR_OK);
+        assert_int_equal(imr_index_merge_fts(ix, NULL, err), IMR_EINVAL);
+        imr_index_rollback(ix);
+    }
 
     /* replacing 4 of 13 letters is a quarter or more: merged */
     assert_int_equal(build_flushed(ix, 0, 4), 1);
