@@ -260,7 +260,12 @@ static void print_counts(const char *title,
         printf("  %-32s %10lld\n", v[i].key, v[i].n);
 }
 
-static int cmd_stats(int argc, char **argv)
+/* The options of a command on an existing index: --db FILE, and --json
+ * when AS_JSON is not NULL. Returns -1 to go on with *DB set, else the
+ * exit status (0 after --help, 2 on a usage error, 1 when FILE does not
+ * exist). */
+static int index_opts(const char *cmd, const char *usage, int argc,
+                      char **argv, const char **db, int *as_json)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -268,37 +273,51 @@ static int cmd_stats(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}
     };
-    struct imr_index_stats *st = NULL;
-    struct imr_index *ix = NULL;
-    const char *db = NULL;
-    char err[IMR_ERR_LEN] = "";
-    int c, as_json = 0, status = 1;
+    int c;
 
+    *db = NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
-            db = optarg;
+            *db = optarg;
             break;
         case 'J':
-            as_json = 1;
+            if (as_json == NULL)
+                return usage_error(cmd, "bad option", argv[optind - 1]);
+            *as_json = 1;
             break;
         case 'h':
-            fputs(usage_stats, stdout);
+            fputs(usage, stdout);
             return 0;
         default:
-            return usage_error("stats", "bad option", argv[optind - 1]);
+            return usage_error(cmd, "bad option", argv[optind - 1]);
         }
     }
-    if (db == NULL)
-        return usage_error("stats", "--db FILE is required", NULL);
+    if (*db == NULL)
+        return usage_error(cmd, "--db FILE is required", NULL);
     if (optind < argc)
-        return usage_error("stats", "unexpected argument", argv[optind]);
-    if (access(db, F_OK) != 0) {
+        return usage_error(cmd, "unexpected argument", argv[optind]);
+    if (access(*db, F_OK) != 0) {
         fprintf(stderr, "imr-index: %s: %s (build it with `imr-index build"
-                " --db %s PATH...`)\n", db, strerror(errno), db);
+                " --db %s PATH...`)\n", *db, strerror(errno), *db);
         return 1;
     }
+    return -1;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+    struct imr_index_stats *st = NULL;
+    struct imr_index *ix = NULL;
+    const char *db = NULL;
+    char err[IMR_ERR_LEN] = "";
+    int as_json = 0, status;
+
+    status = index_opts("stats", usage_stats, argc, argv, &db, &as_json);
+    if (status >= 0)
+        return status;
+    status = 1;
     if (imr_index_open(db, IMR_INDEX_RDONLY, &ix, err) != IMR_OK ||
         imr_index_stats(ix, &st, err) != IMR_OK) {
         fprintf(stderr, "imr-index: %s\n", err);
@@ -351,39 +370,16 @@ static const char usage_optimize[] =
 
 static int cmd_optimize(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}
-    };
     struct imr_index *ix = NULL;
     const char *db = NULL;
     char err[IMR_ERR_LEN] = "";
     long long segments = 0;
-    int c, status = 1;
+    int status;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'h':
-            fputs(usage_optimize, stdout);
-            return 0;
-        default:
-            return usage_error("optimize", "bad option", argv[optind - 1]);
-        }
-    }
-    if (db == NULL)
-        return usage_error("optimize", "--db FILE is required", NULL);
-    if (optind < argc)
-        return usage_error("optimize", "unexpected argument", argv[optind]);
-    if (access(db, F_OK) != 0) {
-        fprintf(stderr, "imr-index: %s: %s (build it with `imr-index build"
-                " --db %s PATH...`)\n", db, strerror(errno), db);
-        return 1;
-    }
+    status = index_opts("optimize", usage_optimize, argc, argv, &db, NULL);
+    if (status >= 0)
+        return status;
+    status = 1;
     if (imr_index_open(db, IMR_INDEX_RDWR, &ix, err) != IMR_OK ||
         imr_index_merge_fts(ix, &segments, err) != IMR_OK) {
         fprintf(stderr, "imr-index: %s\n", err);
