@@ -1502,19 +1502,28 @@ void imr_facets_cnt_add(struct imr_facets_cnt *c, long long id)
 }
 
 /* Adds SRC's counts to DST; see facets.h. */
-void imr_facets_cnt_merge(struct imr_facets_cnt *dst,
-                          const struct imr_facets_cnt *src)
+/* DST += SRC, or DST -= SRC with SUB: every count times 1 or 2^32 - 1
+ * (unsigned: the sums come out right however they wrap between). */
+static void cnt_combine(struct imr_facets_cnt *dst,
+                        const struct imr_facets_cnt *src, int sub)
 {
+    const uint32_t m = sub ? UINT32_MAX : 1;
     size_t i;
     int k;
 
     for (k = 0; k < F_COUNT; k++)
         for (i = 0; i <= dst->f->val[k].n; i++)
-            dst->c[k][i] += src->c[k][i];
+            dst->c[k][i] += m * src->c[k][i];
     for (k = 0; k < L_COUNT && dst->lc[k] != NULL; k++)
         for (i = 0; i <= dst->f->lists.n; i++)
-            dst->lc[k][i] += src->lc[k][i];
-    dst->total += src->total;
+            dst->lc[k][i] += m * src->lc[k][i];
+    dst->total += sub ? -src->total : src->total;
+}
+
+void imr_facets_cnt_merge(struct imr_facets_cnt *dst,
+                          const struct imr_facets_cnt *src)
+{
+    cnt_combine(dst, src, 0);
 }
 
 /* Counts the item at index K of the store. */
@@ -1561,17 +1570,7 @@ void imr_facets_cnt_add_range(struct imr_facets_cnt *c, size_t from,
 void imr_facets_cnt_sub(struct imr_facets_cnt *dst,
                         const struct imr_facets_cnt *src)
 {
-    size_t i;
-    int k;
-
-    for (k = 0; k < F_COUNT; k++)
-        for (i = 0; i <= dst->f->val[k].n; i++)
-            dst->c[k][i] -= src->c[k][i];
-    /* unsigned: the sums come out right however they wrap between */
-    for (k = 0; k < L_COUNT && dst->lc[k] != NULL; k++)
-        for (i = 0; i <= dst->f->lists.n; i++)
-            dst->lc[k][i] -= src->lc[k][i];
-    dst->total -= src->total;
+    cnt_combine(dst, src, 1);
 }
 
 /* The counts of every item; see facets.h. */

@@ -1059,6 +1059,18 @@ static int defer_indexes(struct imr_index *ix, char *err)
     return rc;
 }
 
+/* BEGIN IMMEDIATE, saying who may hold the lock when another does. */
+static int begin_write(struct imr_index *ix, char *err)
+{
+    int rc = exec_sql(ix, "BEGIN IMMEDIATE", err);
+
+    if (rc == IMR_EBUSY)
+        return imr_seterr(err, IMR_EBUSY, "%s: locked by another writer"
+                          " (is another imr-index build running?)",
+                          ix->path);
+    return rc;
+}
+
 int imr_index_begin(struct imr_index *ix, char *err)
 {
     int rc;
@@ -1071,12 +1083,7 @@ int imr_index_begin(struct imr_index *ix, char *err)
                   " PRAGMA temp_store = MEMORY;", err);
     if (rc != IMR_OK)
         return rc;
-    rc = exec_sql(ix, "BEGIN IMMEDIATE", err);
-    if (rc == IMR_EBUSY)
-        return imr_seterr(err, IMR_EBUSY, "%s: locked by another writer"
-                          " (is another imr-index build running?)",
-                          ix->path);
-    if (rc != IMR_OK)
+    if ((rc = begin_write(ix, err)) != IMR_OK)
         return rc;
     rc = query_int(ix, "SELECT coalesce(max(id), 0) + 1 FROM items",
                    &ix->next_item, err);
@@ -1120,6 +1127,9 @@ int imr_index_flush(struct imr_index *ix, char *err)
  * automerge, so that adding a few letters to a large index stays cheap. */
 #define IMR_FTS_MERGE_SHARE 4
 
+static const char fts_optimize_sql[] =
+    "INSERT INTO item_fts(item_fts) VALUES('optimize')";
+
 static int merge_fts(struct imr_index *ix, char *err)
 {
     long long total;
@@ -1131,8 +1141,7 @@ static int merge_fts(struct imr_index *ix, char *err)
     rc = query_int(ix, "SELECT count(*) FROM items", &total, err);
     if (rc != IMR_OK || added * IMR_FTS_MERGE_SHARE < total)
         return rc;
-    return exec_sql(ix, "INSERT INTO item_fts(item_fts) VALUES('optimize')",
-                    err);
+    return exec_sql(ix, fts_optimize_sql, err);
 }
 
 int imr_index_merge_fts(struct imr_index *ix, long long *segments,
@@ -1147,17 +1156,12 @@ int imr_index_merge_fts(struct imr_index *ix, long long *segments,
         return imr_seterr(err, IMR_EINVAL, "%s: %s", ix->path,
                           ix->in_build ? "a build is open"
                                        : "opened read-only");
-    rc = exec_sql(ix, "BEGIN IMMEDIATE", err);
-    if (rc == IMR_EBUSY)
-        return imr_seterr(err, IMR_EBUSY, "%s: locked by another writer"
-                          " (is an imr-index build running?)", ix->path);
-    if (rc != IMR_OK)
+    if ((rc = begin_write(ix, err)) != IMR_OK)
         return rc;
     rc = query_int(ix, "SELECT count(DISTINCT segid) FROM item_fts_idx",
                    &n, err);
     if (rc == IMR_OK && n > 1)
-        rc = exec_sql(ix, "INSERT INTO item_fts(item_fts)"
-                      " VALUES('optimize')", err);
+        rc = exec_sql(ix, fts_optimize_sql, err);
     if (rc == IMR_OK)
         rc = exec_sql(ix, "COMMIT", err);
     if (rc != IMR_OK) {
