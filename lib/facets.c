@@ -108,6 +108,8 @@ struct imr_facets {
     struct intern cites;
     /* rows per synonym spelling in this state (imr_bm25's IDFs) */
     struct imr_phrase_rows *phrases;
+    /* rows of the other phrases queries counted in this state */
+    struct imr_phrase_memo *memo;
     /* the facet counts of every item: a pass over most of the items
      * counts those it does not match, and subtracts (search.c) */
     struct imr_facets_cnt *every;
@@ -1016,27 +1018,47 @@ static void bld_free(struct bld *b)
 }
 
 /* Reads the signature of DB's state; see facets.h. */
-int imr_facets_sig(sqlite3 *db, char *sig, char *err)
+static const char sig_sql[] =
+    "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
+    "'determinations'), 0) || '/' || coalesce((SELECT value FROM meta "
+    "WHERE key = 'letters'), '') || '/' || coalesce((SELECT value "
+    "FROM meta WHERE key = 'updated_at'), '') || '/' || coalesce(("
+    "SELECT max(id) FROM items), 0) || '/' || coalesce((SELECT "
+    "max(id) FROM citations), 0)";
+
+const char *imr_facets_sig_sql(void)
 {
-    static const char sql[] =
-        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
-        "'determinations'), 0) || '/' || coalesce((SELECT value FROM meta "
-        "WHERE key = 'letters'), '') || '/' || coalesce((SELECT value "
-        "FROM meta WHERE key = 'updated_at'), '') || '/' || coalesce(("
-        "SELECT max(id) FROM items), 0) || '/' || coalesce((SELECT "
-        "max(id) FROM citations), 0)";
-    sqlite3_stmt *st = NULL;
+    return sig_sql;
+}
+
+/* The signature from ST, a prepared imr_facets_sig_sql(); see facets.h. */
+int imr_facets_sig_of(sqlite3_stmt *st, char *sig, char *err)
+{
     int rc = IMR_OK;
 
     sig[0] = '\0';
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-                           NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW)
+    if (st == NULL)
+        return imr_seterr(err, IMR_EDB, "facet store: no signature");
+    if (sqlite3_step(st) != SQLITE_ROW)
         rc = imr_seterr(err, IMR_EDB, "facet store: signature: %s",
-                        sqlite3_errmsg(db));
+                        sqlite3_errmsg(sqlite3_db_handle(st)));
     else
         snprintf(sig, IMR_FACETS_SIG_LEN, "%s",
                  (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int imr_facets_sig(sqlite3 *db, char *sig, char *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    sig[0] = '\0';
+    if (sqlite3_prepare_v2(db, sig_sql, -1, &st, NULL) != SQLITE_OK)
+        return imr_seterr(err, IMR_EDB, "facet store: signature: %s",
+                          sqlite3_errmsg(db));
+    rc = imr_facets_sig_of(st, sig, err);
     sqlite3_finalize(st);
     return rc;
 }
@@ -1088,6 +1110,10 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
         (rc = imr_phrase_rows_build(db, stop, &f->phrases, err)) !=
             IMR_OK)
         goto done;
+    if ((f->memo = imr_phrase_memo_new()) == NULL) {
+        rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+        goto done;
+    }
     for (k = 0; k < V_COUNT; k++)
         intern_seal(&f->val[k]);
     intern_seal(&f->lists);
@@ -1150,6 +1176,7 @@ void imr_facets_free(struct imr_facets *f)
     intern_free(&f->lists);
     intern_free(&f->cites);
     imr_phrase_rows_free(f->phrases);
+    imr_phrase_memo_free(f->memo);
     imr_facets_cnt_free(f->every);
     free(f);
 }
@@ -1164,6 +1191,12 @@ const char *imr_facets_store_sig(const struct imr_facets *f)
 const struct imr_phrase_rows *imr_facets_phrases(const struct imr_facets *f)
 {
     return f->phrases;
+}
+
+/* F's memo of the rows of other phrases; see facets.h. */
+struct imr_phrase_memo *imr_facets_phrase_memo(const struct imr_facets *f)
+{
+    return f->memo;
 }
 
 /* Items of F; see facets.h. */
@@ -1195,7 +1228,8 @@ size_t imr_facets_bytes(const struct imr_facets *f)
             n += (f->lists.n + 1) * sizeof(*f->every->lc[k]);
     }
     return n + intern_bytes(&f->lists) + imr_facets_filter_bytes(f) +
-           imr_phrase_rows_bytes(f->phrases);
+           imr_phrase_rows_bytes(f->phrases) +
+           imr_phrase_memo_bytes(f->memo);
 }
 
 /* Bytes of what only the filters read; see facets.h. */

@@ -1,12 +1,14 @@
 /* Rows per known phrase of one index state (lib/phrase_rows.h): counted
  * with FTS5 itself, phrase by phrase, and kept as a sorted array of
- * keys; and the phrase keys of a MATCH string, read in FTS5's order. */
+ * keys; the memo of the rows queries counted (a small hash table under a
+ * mutex); and the phrase keys of a MATCH string, read in FTS5's order. */
 #include "phrase_rows.h"
 #include "imr/buf.h"
 #include "imr/imr.h"
 #include "imr/query.h"
 #include "imr/record.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,6 +197,131 @@ int imr_phrase_rows_get(const struct imr_phrase_rows *t, const char *key,
         return 0;
     *rows = hit->rows;
     return 1;
+}
+
+/* The memo: open addressing over twice as many slots as it may hold. */
+#define MEMO_SLOTS (2 * IMR_PHRASE_MEMO_MAX)
+
+struct imr_phrase_memo {
+    pthread_mutex_t mu;
+    struct phrase_ent slot[MEMO_SLOTS];   /* key NULL: empty */
+    size_t n;
+    size_t key_bytes;
+};
+
+struct imr_phrase_memo *imr_phrase_memo_new(void)
+{
+    struct imr_phrase_memo *m = calloc(1, sizeof(*m));
+
+    if (m != NULL && pthread_mutex_init(&m->mu, NULL) != 0) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* Empties M (under its mutex). */
+static void memo_clear(struct imr_phrase_memo *m)
+{
+    size_t i;
+
+    for (i = 0; i < MEMO_SLOTS; i++) {
+        free(m->slot[i].key);
+        m->slot[i].key = NULL;
+    }
+    m->n = 0;
+    m->key_bytes = 0;
+}
+
+void imr_phrase_memo_free(struct imr_phrase_memo *m)
+{
+    if (m == NULL)
+        return;
+    memo_clear(m);
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+}
+
+/* The slot of KEY in M: where it is, else the empty one it would take. */
+static struct phrase_ent *memo_slot(struct imr_phrase_memo *m,
+                                    const char *key)
+{
+    unsigned long h = 2166136261u;        /* FNV-1a */
+    const unsigned char *p;
+    size_t i;
+
+    for (p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    for (i = h % MEMO_SLOTS; m->slot[i].key != NULL &&
+         strcmp(m->slot[i].key, key) != 0; i = (i + 1) % MEMO_SLOTS)
+        ;
+    return &m->slot[i];     /* never full: at most half the slots used */
+}
+
+int imr_phrase_memo_get(struct imr_phrase_memo *m, const char *key,
+                        long long *rows)
+{
+    const struct phrase_ent *e;
+    int found;
+
+    if (m == NULL || key == NULL)
+        return 0;
+    pthread_mutex_lock(&m->mu);
+    e = memo_slot(m, key);
+    if ((found = e->key != NULL))
+        *rows = e->rows;
+    pthread_mutex_unlock(&m->mu);
+    return found;
+}
+
+void imr_phrase_memo_put(struct imr_phrase_memo *m, const char *key,
+                         long long rows)
+{
+    struct phrase_ent *e;
+    char *k;
+
+    if (m == NULL || key == NULL)
+        return;
+    pthread_mutex_lock(&m->mu);
+    e = memo_slot(m, key);
+    if (e->key == NULL) {
+        if (m->n >= IMR_PHRASE_MEMO_MAX) {
+            memo_clear(m);
+            e = memo_slot(m, key);
+        }
+        if ((k = strdup(key)) != NULL) {
+            e->key = k;
+            m->n++;
+            m->key_bytes += strlen(k) + 1;
+        }
+    }
+    if (e->key != NULL)
+        e->rows = rows;
+    pthread_mutex_unlock(&m->mu);
+}
+
+size_t imr_phrase_memo_count(struct imr_phrase_memo *m)
+{
+    size_t n;
+
+    if (m == NULL)
+        return 0;
+    pthread_mutex_lock(&m->mu);
+    n = m->n;
+    pthread_mutex_unlock(&m->mu);
+    return n;
+}
+
+size_t imr_phrase_memo_bytes(struct imr_phrase_memo *m)
+{
+    size_t n;
+
+    if (m == NULL)
+        return 0;
+    pthread_mutex_lock(&m->mu);
+    n = sizeof(*m) + m->key_bytes;
+    pthread_mutex_unlock(&m->mu);
+    return n;
 }
 
 static int is_space(char c)

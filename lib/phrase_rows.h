@@ -39,6 +39,32 @@ size_t imr_phrase_rows_bytes(const struct imr_phrase_rows *t);
 int imr_phrase_rows_get(const struct imr_phrase_rows *t, const char *key,
                         long long *rows);
 
+/* The rows of the other phrases queries have counted in one index state
+ * (what bm25() would count again for every new MATCH string: a word of
+ * many queries, "upheld", was counted by each one's first pass). Shared
+ * by the threads of a process (a mutex); at most IMR_PHRASE_MEMO_MAX
+ * phrases, emptied when full. */
+#define IMR_PHRASE_MEMO_MAX 4096
+struct imr_phrase_memo;
+
+/* A new, empty memo (NULL when out of memory) and its release (NULL is
+ * allowed). */
+struct imr_phrase_memo *imr_phrase_memo_new(void);
+void imr_phrase_memo_free(struct imr_phrase_memo *m);
+
+/* The rows of the phrase of key KEY in M: 1 and *ROWS, or 0 when M (may
+ * be NULL) has not got it. */
+int imr_phrase_memo_get(struct imr_phrase_memo *m, const char *key,
+                        long long *rows);
+
+/* Keeps ROWS for KEY in M (M or KEY NULL, or out of memory: not kept). */
+void imr_phrase_memo_put(struct imr_phrase_memo *m, const char *key,
+                         long long rows);
+
+/* Phrases in M, and the bytes M takes (statistics, tests). */
+size_t imr_phrase_memo_count(struct imr_phrase_memo *m);
+size_t imr_phrase_memo_bytes(struct imr_phrase_memo *m);
+
 /* The keys of the phrases of MATCH string M, in the order FTS5 numbers
  * them (the order they appear in the text): IMR_OK with a new vector of
  * *N keys in *KEYS (imr_strv_free), an entry NULL for a phrase under a

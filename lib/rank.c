@@ -6,7 +6,8 @@
  * IDFs of a query of several phrases are computed as bm25() does, once
  * per index state and MATCH string (a small LRU cache per handle), but
  * a phrase whose rows the caller knows (the synonym spellings, counted
- * with the facet store: lib/phrase_rows.h) is not run again. */
+ * with the facet store, and the phrases other queries of the same index
+ * state counted: lib/phrase_rows.h) is not run again. */
 #include "rank.h"
 #include "imr/imr.h"
 #include "imr/record.h"
@@ -189,7 +190,8 @@ static int bm25_query_of(const Fts5ExtensionApi *api, Fts5Context *fts,
         /* the phrases' keys, when the caller knows some phrases' rows
          * and the MATCH string has exactly FTS5's phrases (else, as on
          * any failure here, every phrase is counted) */
-        if (slot->known != NULL && slot->expr != NULL &&
+        if ((slot->known != NULL || slot->memo != NULL) &&
+            slot->expr != NULL &&
             (imr_phrase_keys(slot->expr, &keys, &nkeys) != IMR_OK ||
              nkeys != (size_t)q->nphrase)) {
             imr_strv_free(keys, nkeys);
@@ -200,7 +202,8 @@ static int bm25_query_of(const Fts5ExtensionApi *api, Fts5Context *fts,
             long long hits = 0;
 
             if (keys != NULL &&
-                imr_phrase_rows_get(slot->known, keys[i], &hits)) {
+                (imr_phrase_rows_get(slot->known, keys[i], &hits) ||
+                 imr_phrase_memo_get(slot->memo, keys[i], &hits))) {
                 q->idf[i] = imr_rank_idf(rows, hits);
                 continue;
             }
@@ -211,6 +214,8 @@ static int bm25_query_of(const Fts5ExtensionApi *api, Fts5Context *fts,
                 sqlite3_free(q);
                 return rc;
             }
+            if (keys != NULL)
+                imr_phrase_memo_put(slot->memo, keys[i], hits);
             q->idf[i] = imr_rank_idf(rows, hits);
         }
         imr_strv_free(keys, nkeys);
@@ -230,18 +235,22 @@ static void bm25_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
     struct bm25_query *q;
     double score = 0.0, d;
     long long len = -1;
-    int i, n = 0, rc, tok = 0;
+    int i, rc, tok = 0;
 
     rc = bm25_query_of(api, fts, slot, &q);
-    if (rc == SQLITE_OK) {
-        memset(q->freq, 0, (size_t)q->nphrase * sizeof(double));
-        rc = api->xInstCount(fts, &n);
-    }
-    for (i = 0; rc == SQLITE_OK && i < n; i++) {
-        int ip, ic, io;
+    /* each phrase's instances in this row, in the order of xInst (column,
+     * then offset) and so summed in bm25()'s order; walked phrase by
+     * phrase, without the merged and sorted array xInst builds */
+    for (i = 0; rc == SQLITE_OK && i < q->nphrase; i++) {
+        Fts5PhraseIter it;
+        int ic, io;
+        double f = 0.0;
 
-        if ((rc = api->xInst(fts, i, &ip, &ic, &io)) == SQLITE_OK)
-            q->freq[ip] += nval > ic ? sqlite3_value_double(val[ic]) : 1.0;
+        rc = api->xPhraseFirst(fts, i, &it, &ic, &io);
+        for (; rc == SQLITE_OK && ic >= 0;
+             api->xPhraseNext(fts, &it, &ic, &io))
+            f += nval > ic ? sqlite3_value_double(val[ic]) : 1.0;
+        q->freq[i] = f;
     }
     if (rc == SQLITE_OK && slot->doclen != NULL)
         len = slot->doclen(slot->doclen_arg, api->xRowid(fts));

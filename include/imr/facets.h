@@ -31,6 +31,11 @@ int imr_facets_count_by_list(int on);
  * (determination sequence, letters, updated_at, max item and citation
  * ids) into SIG (IMR_FACETS_SIG_LEN bytes). IMR_OK or IMR_EDB. */
 int imr_facets_sig(sqlite3 *db, char *sig, char *err);
+/* The same for a caller that keeps the statement prepared (a query
+ * reads the signature at least once): its SQL, and the signature from
+ * ST, a statement of that SQL (stepped, then reset; NULL: IMR_EDB). */
+const char *imr_facets_sig_sql(void);
+int imr_facets_sig_of(sqlite3_stmt *st, char *sig, char *err);
 
 /* Builds a store from DB in one read transaction of its own (no other
  * transaction may be open on DB). STOP (may be NULL) is polled: when it
@@ -51,6 +56,10 @@ size_t imr_facets_filter_bytes(const struct imr_facets *f);
  * lib/phrase_rows.h), counted when F was built. */
 struct imr_phrase_rows;
 const struct imr_phrase_rows *imr_facets_phrases(const struct imr_facets *f);
+/* The rows of other phrases that queries of F's state have counted
+ * (lib/phrase_rows.h; shared, with its own lock). */
+struct imr_phrase_memo;
+struct imr_phrase_memo *imr_facets_phrase_memo(const struct imr_facets *f);
 
 /* The shared slot of the index file at PATH (identified by device and
  * inode), created on first use; one reference per call. IMR_OK with

@@ -273,6 +273,95 @@ static void test_known_phrases(void **state)
     sqlite3_close(db);
 }
 
+/* The rows of the phrase M of DB's table t. */
+static long long phrase_rows(sqlite3 *db, const char *m)
+{
+    sqlite3_stmt *st = NULL;
+    long long n;
+
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM t WHERE "
+                                        "t MATCH ?1", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* The memo of phrases counted (lib/phrase_rows.h): a query's phrases are
+ * counted once and kept under their keys with the rows bm25 counts; a
+ * later query with them reads them (rows of an older table show it); a
+ * phrase under a column filter is not kept; the memo stays bounded. */
+static void test_phrase_memo(void **state)
+{
+    struct imr_rank_defer slot;
+    sqlite3 *db = make_db(&slot);
+    struct imr_phrase_memo *memo = imr_phrase_memo_new();
+    const char *m = "\"functional restoration program\" OR \"Physical "
+                    "therapy\"";
+    const char *m2 = "\"physical therapy\" AND \"pain\"";
+    const char *col = "c : (\"lumbar sprain\" OR \"chronic pain\")";
+    char key[32];
+    long long rows = -1;
+    int i;
+
+    (void)state;
+    assert_non_null(memo);
+    memset(&slot, 0, sizeof(slot));
+    slot.memo = memo;
+    slot.expr = m;
+    check_equal(db, m);                   /* counted, kept */
+    assert_int_equal(imr_phrase_memo_count(memo), 2);
+    assert_int_equal(imr_phrase_memo_get(memo, "physical therapy", &rows),
+                     1);                  /* keys in lower case */
+    assert_int_equal(rows, phrase_rows(db, "\"physical therapy\""));
+    assert_int_equal(imr_phrase_memo_get(memo,
+                                         "functional restoration program",
+                                         &rows), 1);
+    assert_int_equal(rows,
+                     phrase_rows(db, "\"functional restoration program\""));
+    assert_int_equal(imr_phrase_memo_get(memo, "pain", &rows), 0);
+    slot.expr = m2;
+    check_equal(db, m2);                  /* one phrase read, one added */
+    assert_int_equal(imr_phrase_memo_count(memo), 3);
+    assert_int_equal(imr_phrase_memo_get(memo, "pain", &rows), 1);
+    assert_int_equal(rows, phrase_rows(db, "pain"));
+    slot.expr = col;
+    check_equal(db, col);                 /* column filter: not kept */
+    assert_int_equal(imr_phrase_memo_count(memo), 3);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO t(a) VALUES ('physical "
+                                  "therapy'), ('physical therapy pain')",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    slot.expr = m2;
+    assert_true(count_differ(db, m2) > 0);  /* the older rows: read */
+    imr_phrase_memo_free(memo);
+    slot.memo = memo = imr_phrase_memo_new();
+    assert_non_null(memo);
+    check_equal(db, m2);                  /* a new state's memo: counted */
+    /* an existing key is updated in place; a full memo is emptied */
+    imr_phrase_memo_put(memo, "pain", 5);
+    assert_int_equal(imr_phrase_memo_get(memo, "pain", &rows), 1);
+    assert_int_equal(rows, 5);
+    assert_int_equal(imr_phrase_memo_count(memo), 2);
+    for (i = 0; i < IMR_PHRASE_MEMO_MAX - 2; i++) {
+        snprintf(key, sizeof(key), "word%d", i);
+        imr_phrase_memo_put(memo, key, i);
+    }
+    assert_int_equal(imr_phrase_memo_count(memo), IMR_PHRASE_MEMO_MAX);
+    assert_int_equal(imr_phrase_memo_get(memo, "word77", &rows), 1);
+    assert_int_equal(rows, 77);
+    imr_phrase_memo_put(memo, "one more", 1);
+    assert_int_equal(imr_phrase_memo_count(memo), 1);
+    assert_int_equal(imr_phrase_memo_get(memo, "word77", &rows), 0);
+    assert_int_equal(imr_phrase_memo_get(memo, "one more", &rows), 1);
+    imr_phrase_memo_put(NULL, "x", 1);    /* no memo: nothing kept */
+    assert_int_equal(imr_phrase_memo_get(NULL, "x", &rows), 0);
+    assert_true(imr_phrase_memo_bytes(memo) > imr_phrase_memo_bytes(NULL));
+    imr_phrase_memo_free(memo);
+    sqlite3_close(db);
+}
+
 static void test_idf(void **state)
 {
     (void)state;
@@ -291,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_idf_cache),
         cmocka_unit_test(test_doclen),
         cmocka_unit_test(test_known_phrases),
+        cmocka_unit_test(test_phrase_memo),
         cmocka_unit_test(test_idf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
