@@ -7,6 +7,7 @@
 #include "imr/imr.h"
 #include "imr/index.h"
 #include "rank.h"
+#include "phrase_rows.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -70,10 +71,12 @@ static const char *const static_sql[ST_COUNT] = {
                   "imr_keep(rowid)",
     /* the bound on the candidates ranked: the newest matches first
      * (FTS5 walks its doclists backwards) until enough are ranked, then
-     * the older ones counted without BM25 */
+     * the older ones counted without BM25; rowids in [?2, ?3] (the two
+     * halves of rank_split) */
     [ST_SCORED_DESC] = "SELECT rowid, imr_bm25(item_fts, 10.0, 4.0, 3.0, "
                        "1.0) FROM item_fts WHERE item_fts MATCH ?1 AND "
-                       "imr_keep(rowid) ORDER BY rowid DESC",
+                       "rowid >= ?2 AND rowid <= ?3 AND imr_keep(rowid) "
+                       "ORDER BY rowid DESC",
     /* the matches in a rowid range [?2, ?3), counted in keep_fn: those
      * left after the ranked ones, or half of them (count_rest) */
     [ST_MATCH_RANGE] = "SELECT rowid FROM item_fts WHERE item_fts MATCH ?1 "
@@ -103,13 +106,21 @@ struct imr_search {
     long long data_version;
     /* the facet store of this file, shared in the process (facets.c) */
     struct imr_facets_src *fsrc;
+    sqlite3_stmt *sig_st;            /* imr_facets_sig_sql(), prepared */
     struct spass *pass;              /* the store path's pass, for keep_fn */
     struct imr_rank_defer rank;      /* imr_bm25's IDF deferral */
-    /* a second read-only connection on which a second thread counts
-     * half of a long pass (count_rest); opened at the first such pass */
+    /* a second read-only connection on which a second thread ranks or
+     * counts half of a long pass (rank_split, count_rest); opened at
+     * the first such pass */
     sqlite3 *help_db;
     sqlite3_stmt *help_st;           /* ST_MATCH_RANGE on help_db */
+    sqlite3_stmt *help_scored;       /* ST_SCORED_DESC on help_db */
+    sqlite3_stmt *help_sig;          /* imr_facets_sig_sql() on help_db */
     struct spass *help_pass;         /* keep_fn's pass on help_db */
+    struct imr_rank_defer help_rank; /* imr_bm25's on help_db */
+    struct cand *help_log;           /* rank_split's lower half, ranked */
+    size_t help_log_cap;
+    atomic_int help_stop;            /* set: the helper's pass stops */
     int help_broken;                 /* could not be opened: not again */
 };
 
@@ -222,6 +233,16 @@ static int progress_cb(void *arg)
             now.tv_nsec > s->deadline.tv_nsec);
 }
 
+/* The helper connection's progress handler: past the deadline, or
+ * when its work is no longer needed (rank_split). */
+static int help_progress_cb(void *arg)
+{
+    struct imr_search *s = arg;
+
+    return atomic_load_explicit(&s->help_stop, memory_order_relaxed) ||
+           progress_cb(s);
+}
+
 /* The error of DB's last call as an IMR code and message (naming WHAT). */
 static int db_err_of(sqlite3 *db, char *err, const char *what)
 {
@@ -286,7 +307,7 @@ int imr_search_open(const char *path, struct imr_search **out, char *err)
     }
     s->rank.cache = imr_rank_cache_new();    /* NULL: IDFs uncached */
     s->rank.doclen = pass_doclen;
-    s->rank.doclen_arg = s;
+    s->rank.doclen_arg = &s->pass;
     if (imr_rank_register(s->db, &s->rank) != SQLITE_OK) {
         rc = imr_seterr(err, IMR_EDB, "prepare: FTS5 is not available");
         goto fail;
@@ -299,6 +320,11 @@ int imr_search_open(const char *path, struct imr_search **out, char *err)
             goto fail;
         }
     }
+    /* without it (a file that cannot have a facet store), SQL answers */
+    if (sqlite3_prepare_v3(s->db, imr_facets_sig_sql(), -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->sig_st, NULL) !=
+        SQLITE_OK)
+        s->sig_st = NULL;
     /* reads only: map the file (up to SQLite's largest map, 2 GB: at
      * 1M letters FTS5's pages lie all over a 4.4 GB file, and a page
      * read with pread is copied; mapped pages are the page cache's, not
@@ -330,11 +356,16 @@ void imr_search_close(struct imr_search *s)
     }
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    sqlite3_finalize(s->sig_st);
     sqlite3_finalize(s->help_st);
+    sqlite3_finalize(s->help_scored);
+    sqlite3_finalize(s->help_sig);
     sqlite3_close(s->help_db);
     imr_facets_detach(s->fsrc);
     imr_index_close(s->ix);
     imr_rank_cache_free(s->rank.cache);
+    imr_rank_cache_free(s->help_rank.cache);
+    free(s->help_log);
     free(s);
 }
 
@@ -1104,7 +1135,7 @@ static int store_facets(struct imr_search *s, const struct imr_query *qr,
     *used = 0;
     memset(&q, 0, sizeof(q));
     if (s->fsrc == NULL || !imr_facets_enabled() ||
-        imr_facets_sig(s->db, sig, NULL) != IMR_OK ||
+        imr_facets_sig_of(s->sig_st, sig, NULL) != IMR_OK ||
         (f = imr_facets_get(s->fsrc, sig)) == NULL)
         return IMR_OK;
     *used = 1;
@@ -1231,7 +1262,7 @@ void imr_search_prepare(struct imr_search *s)
     struct imr_facets *f;
 
     if (s->fsrc == NULL || !imr_facets_enabled() ||
-        imr_facets_sig(s->db, sig, NULL) != IMR_OK)
+        imr_facets_sig_of(s->sig_st, sig, NULL) != IMR_OK)
         return;
     if ((f = imr_facets_get(s->fsrc, sig)) != NULL)
         imr_facets_release(s->fsrc, f);
@@ -1240,10 +1271,18 @@ void imr_search_prepare(struct imr_search *s)
 static atomic_long split_min = IMR_SEARCH_SPLIT_MIN;
 static atomic_ulong splits;
 
+static atomic_ulong rank_splits;
+
 /* Counts split between two threads; see search.h. */
 unsigned long imr_search_splits(void)
 {
     return atomic_load(&splits);
+}
+
+/* Rankings shared by two threads; see search.h. */
+unsigned long imr_search_rank_splits(void)
+{
+    return atomic_load(&rank_splits);
 }
 
 /* Sets when a count is split between two threads; see search.h. */
@@ -1281,6 +1320,16 @@ struct spass {
     int gap;
     struct imr_facets_cnt *miss;
     size_t gap_next;
+    /* a split ranking (rank_split): the upper part's pass adds each of
+     * its candidates to *RANKED; the lower part's puts its candidates in
+     * LOG in the order met (newest first), not on the heap, while they
+     * and *PEER (the upper part's) are fewer than WANT; after that it
+     * only counts */
+    atomic_long *ranked;
+    struct cand *log;
+    size_t n_log;
+    const atomic_long *peer;
+    long long want;
 };
 
 /* Would candidate C enter heap H? */
@@ -1308,7 +1357,10 @@ static int spass_take(struct spass *p, size_t k)
     if (p->heap.cap == 0)
         return 0;
     if (p->heap.scored)
-        return 1;
+        return p->log == NULL ||
+               (long long)p->n_log +
+               atomic_load_explicit(p->peer, memory_order_relaxed) <
+               p->want;
     c.score = 0;
     c.date = imr_facets_date(p->f, k);
     c.id = imr_facets_item_id(p->f, k);
@@ -1322,11 +1374,16 @@ static void spass_push(struct spass *p, size_t k, double score)
 
     if (p->bounded)
         p->left--;
+    if (p->ranked != NULL)
+        atomic_fetch_add_explicit(p->ranked, 1, memory_order_relaxed);
     c.score = score;
     c.date = imr_facets_date(p->f, k);
     c.k = k;
     c.id = imr_facets_item_id(p->f, k);
-    cheap_push(&p->heap, &c);
+    if (p->log != NULL)
+        p->log[p->n_log++] = c;
+    else
+        cheap_push(&p->heap, &c);
 }
 
 /* Store index K (with SCORE) is a match: filters, count, page. */
@@ -1370,7 +1427,7 @@ static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * has just kept (the row imr_bm25 scores next), else unknown. */
 static long long pass_doclen(void *arg, long long rowid)
 {
-    const struct spass *p = ((struct imr_search *)arg)->pass;
+    const struct spass *p = *(struct spass **)arg;   /* keep_fn's pass */
 
     if (p == NULL || p->kept_id != rowid || p->kept_k < 0)
         return -1;
@@ -1388,10 +1445,12 @@ struct stream {
 
 /* Streams S's statement over MATCH string M: ST_MATCH collects the
  * store indexes it matches into EXCL; ST_KEEP, ST_SCORED, ST_SCORED_DESC
- * and ST_MATCH_RANGE (rowids in [LO, HI)) count every match into P in
- * keep_fn and put the rows they return on the page heap. Bounded
- * (ST_SCORED_DESC), it stops once P has ranked its candidates and sets
- * *LAST to the rowid it stopped at (else leaves it). */
+ * and ST_MATCH_RANGE (the last two: rowids in [LO, HI), HI = INT64_MAX
+ * for no upper bound) count every match into P in keep_fn and put the
+ * rows they return on the page heap. Bounded (ST_SCORED_DESC), it stops
+ * once P has ranked its candidates and sets *LAST to the rowid it
+ * stopped at (else leaves it); the lower half of a split ranking (P's
+ * log) goes on counting to the end of its range instead. */
 static int stream_run(const struct stream *sm, const char *m, long long lo,
                       long long hi, struct spass *p, unsigned char *excl,
                       long long *last, char *err)
@@ -1405,7 +1464,11 @@ static int stream_run(const struct stream *sm, const char *m, long long lo,
     if (sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC) != SQLITE_OK ||
         (sm->which == ST_MATCH_RANGE &&
          (sqlite3_bind_int64(st, 2, lo) != SQLITE_OK ||
-          sqlite3_bind_int64(st, 3, hi) != SQLITE_OK)))
+          sqlite3_bind_int64(st, 3, hi) != SQLITE_OK)) ||
+        (sm->which == ST_SCORED_DESC &&      /* [?2, ?3]: inclusive */
+         (sqlite3_bind_int64(st, 2, lo) != SQLITE_OK ||
+          sqlite3_bind_int64(st, 3, hi == INT64_MAX ? hi : hi - 1) !=
+              SQLITE_OK)))
         return db_err_of(sm->db, err, "search");
     p->pos = 0;
     p->kept_id = -1;
@@ -1425,7 +1488,7 @@ static int stream_run(const struct stream *sm, const char *m, long long lo,
         spass_push(p, (size_t)k, sm->which == ST_SCORED ||
                    sm->which == ST_SCORED_DESC ?
                    sqlite3_column_double(st, 1) : 0);
-        if (sm->which == ST_SCORED_DESC && p->left <= 0) {
+        if (sm->which == ST_SCORED_DESC && p->left <= 0 && p->log == NULL) {
             *last = id;
             break;            /* enough candidates ranked */
         }
@@ -1448,8 +1511,21 @@ static int stream_matches(struct imr_search *s, int which, const char *m,
     return stream_run(&sm, m, lo, hi, p, excl, last, err);
 }
 
+/* Makes S's log of the helper's candidates hold N: 1, else 0. */
+static int help_log_grow(struct imr_search *s, size_t n)
+{
+    struct cand *v = realloc(s->help_log, n * sizeof(*v));
+
+    if (v == NULL)
+        return 0;
+    s->help_log = v;
+    s->help_log_cap = n;
+    return 1;
+}
+
 /* Opens S's helper connection (once; 0 when ready): the same file, read
- * only, imr_keep registered, a small page cache (the file is mapped). */
+ * only, imr_keep and imr_bm25 registered, a small page cache (the file
+ * is mapped). */
 static int helper_open(struct imr_search *s)
 {
     const char *path = sqlite3_db_filename(s->db, "main");
@@ -1458,6 +1534,10 @@ static int helper_open(struct imr_search *s)
         return 0;
     if (s->help_broken || path == NULL || path[0] == '\0')
         return -1;
+    s->help_rank.doclen = pass_doclen;
+    s->help_rank.doclen_arg = &s->help_pass;
+    if (s->help_rank.cache == NULL)
+        s->help_rank.cache = imr_rank_cache_new();  /* NULL: uncached */
     /* one thread at a time uses it (the helper's, or this one before
      * and after): no mutex, as for the handle's own connection */
     if (sqlite3_open_v2(path, &s->help_db, SQLITE_OPEN_READONLY |
@@ -1469,17 +1549,28 @@ static int helper_open(struct imr_search *s)
         sqlite3_exec(s->help_db, "PRAGMA mmap_size = 2147418112;"
                      " PRAGMA cache_size = -4096;", NULL, NULL, NULL) !=
             SQLITE_OK ||
+        imr_rank_register(s->help_db, &s->help_rank) != SQLITE_OK ||
         sqlite3_prepare_v3(s->help_db, static_sql[ST_MATCH_RANGE], -1,
                            SQLITE_PREPARE_PERSISTENT, &s->help_st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v3(s->help_db, static_sql[ST_SCORED_DESC], -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->help_scored,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(s->help_db, imr_facets_sig_sql(), -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->help_sig, NULL) !=
             SQLITE_OK) {
         sqlite3_finalize(s->help_st);
+        sqlite3_finalize(s->help_scored);
+        sqlite3_finalize(s->help_sig);
         sqlite3_close(s->help_db);
         s->help_st = NULL;
+        s->help_scored = NULL;
+        s->help_sig = NULL;
         s->help_db = NULL;
         s->help_broken = 1;
         return -1;
     }
-    sqlite3_progress_handler(s->help_db, 4000, progress_cb, s);
+    sqlite3_progress_handler(s->help_db, 4000, help_progress_cb, s);
     return 0;
 }
 
@@ -1493,7 +1584,7 @@ static int helper_begin(struct imr_search *s, const char *sig)
     if (helper_open(s) != 0 ||
         sqlite3_exec(s->help_db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return -1;
-    if (imr_facets_sig(s->help_db, now, NULL) != IMR_OK ||
+    if (imr_facets_sig_of(s->help_sig, now, NULL) != IMR_OK ||
         strcmp(now, sig) != 0) {
         sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
@@ -1640,6 +1731,132 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
         imr_facets_cnt_sub(p->cnt, miss);
     }
     imr_facets_cnt_free(miss);
+    return rc;
+}
+
+/* rank_split's half of the helper: rowids below HI. */
+struct rank_job {
+    struct stream sm;
+    const char *m;
+    long long hi;
+    struct spass *p;
+    int rc;
+    char err[IMR_ERR_LEN];
+};
+
+static void *rank_job_run(void *arg)
+{
+    struct rank_job *j = arg;
+
+    j->rc = stream_run(&j->sm, j->m, INT64_MIN, j->hi, j->p, NULL, NULL,
+                       j->err);
+    return NULL;
+}
+
+/* The bounded ranking of M into P (ST_SCORED_DESC: the P->left newest
+ * passing matches ranked, every match counted from *LAST up), shared by
+ * two threads when the store has imr_search_split_min items or more:
+ * this one ranks the upper half of the rowids, newest first; the helper,
+ * on its connection in a read transaction of index state SIG, ranks the
+ * lower half into a log (newest first) while the two threads' candidates
+ * are fewer than the bound (they are then enough, whatever this thread
+ * finds after), and counts its half to the end. If the upper half holds
+ * fewer candidates than the bound, the newest of the log make up the
+ * rest, and every match has been counted (*COUNTED = 1). Else the helper
+ * is stopped (its progress handler) and its work dropped, and the
+ * matches below *LAST are left to count (count_rest), as after one pass.
+ * The candidates are those of one pass either way. *LAST is set as by
+ * stream_matches (>= 0: the bound was reached). */
+static int rank_split(struct imr_search *s, const char *sig, const char *m,
+                      struct spass *p, long long *last, int *counted,
+                      char *err)
+{
+    struct rank_job job;
+    struct spass hp;
+    atomic_long ranked = 0;
+    pthread_t th;
+    long long lo, mid, need;
+    size_t n = imr_facets_items(p->f), i;
+    int rc;
+
+    *counted = 0;
+    if (n < 2 || (long long)n < atomic_load(&split_min) || p->left <= 0 ||
+        (s->help_log_cap < (size_t)p->left &&
+         !help_log_grow(s, (size_t)p->left)) ||
+        helper_begin(s, sig) != 0)
+        return stream_matches(s, ST_SCORED_DESC, m, INT64_MIN, INT64_MAX, p,
+                              NULL, last, err);
+    lo = imr_facets_item_id(p->f, 0);
+    mid = lo + (imr_facets_item_id(p->f, n - 1) - lo) / 2 + 1;
+    hp = *p;                  /* same store, filters, exclusions */
+    hp.cnt = NULL;
+    hp.miss = NULL;
+    hp.total = 0;
+    hp.seen = 0;
+    hp.bounded = 0;           /* WANT and *PEER bound it instead */
+    hp.heap.v = NULL;         /* the log instead (spass_push) */
+    hp.heap.n = 0;
+    hp.log = s->help_log;
+    hp.n_log = 0;
+    hp.peer = &ranked;
+    hp.want = p->left;
+    /* the helper's imr_bm25 scores as this connection's does */
+    s->help_rank.allow = s->rank.allow;
+    s->help_rank.deferred = 0;
+    s->help_rank.sig = s->rank.sig;
+    s->help_rank.expr = s->rank.expr;
+    s->help_rank.known = s->rank.known;
+    s->help_rank.memo = s->rank.memo;
+    memset(&job, 0, sizeof(job));
+    job.sm.db = s->help_db;
+    job.sm.st = s->help_scored;
+    job.sm.which = ST_SCORED_DESC;
+    job.sm.slot = &s->help_pass;
+    job.m = m;
+    job.hi = mid;
+    job.p = &hp;
+    atomic_store(&s->help_stop, 0);
+    if ((p->cnt != NULL && imr_facets_cnt_new(p->f, &hp.cnt) != IMR_OK) ||
+        pthread_create(&th, NULL, rank_job_run, &job) != 0) {
+        imr_facets_cnt_free(hp.cnt);
+        sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
+        return stream_matches(s, ST_SCORED_DESC, m, INT64_MIN, INT64_MAX, p,
+                              NULL, last, err);
+    }
+    atomic_fetch_add(&rank_splits, 1);
+    p->ranked = &ranked;
+    rc = stream_matches(s, ST_SCORED_DESC, m, mid, INT64_MAX, p, NULL, last,
+                        err);
+    p->ranked = NULL;
+    if (rc != IMR_OK || *last >= 0)       /* its work is not needed */
+        atomic_store_explicit(&s->help_stop, 1, memory_order_relaxed);
+    pthread_join(th, NULL);
+    atomic_store(&s->help_stop, 0);
+    sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc == IMR_OK && *last < 0 && job.rc != IMR_OK) {
+        rc = job.rc;
+        imr_seterr(err, rc, "%s", job.err);
+    }
+    if (rc == IMR_OK && *last < 0) {
+        p->total += hp.total;
+        p->seen += hp.seen;
+        if (p->cnt != NULL)
+            imr_facets_cnt_merge(p->cnt, hp.cnt);
+        if (s->help_rank.deferred) {      /* this half may have none */
+            s->rank.deferred = 1;
+            s->rank.rows = s->help_rank.rows;
+        }
+        /* the newest of the lower half's candidates, up to the bound */
+        need = (long long)hp.n_log < p->left ? (long long)hp.n_log
+                                             : p->left;
+        for (i = 0; i < (size_t)need; i++)
+            cheap_push(&p->heap, &hp.log[i]);
+        p->left -= need;
+        if (p->left <= 0)
+            *last = hp.log[need - 1].id;
+        *counted = 1;
+    }
+    imr_facets_cnt_free(hp.cnt);
     return rc;
 }
 
@@ -1828,7 +2045,7 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     *used = 0;
     memset(&p, 0, sizeof(p));
     if (s->fsrc == NULL || !imr_facets_enabled() ||
-        imr_facets_sig(s->db, sig, NULL) != IMR_OK ||
+        imr_facets_sig_of(s->sig_st, sig, NULL) != IMR_OK ||
         (f = imr_facets_get(s->fsrc, sig)) == NULL)
         return IMR_OK;
     if (imr_facets_q_new(f, qr->filters, qr->n_filters, &fq) != IMR_OK) {
@@ -1876,18 +2093,22 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     s->rank.sig = sig;        /* the IDFs of this state and text, kept */
     s->rank.expr = fts;
     s->rank.known = imr_facets_phrases(f);  /* rows of synonym spellings */
+    s->rank.memo = imr_facets_phrase_memo(f);  /* and of phrases counted */
     if (fts != NULL && p.heap.cap > 0 && p.heap.scored && bound > 0 &&
         o->offset + o->limit <= (size_t)bound) {
         /* newest first; BM25 (nine tenths of the cost per match) for the
          * first BOUND passing matches only, the older ones counted */
         long long last = -1;
+        int counted = 0;
 
         p.bounded = 1;
         p.left = bound;
-        rc = stream_matches(s, ST_SCORED_DESC, fts, 0, 0, &p, NULL, &last,
-                            err);
+        rc = rank_split(s, sig, fts, &p, &last, &counted, err);
         p.bounded = 0;
-        if (rc == IMR_OK && last >= 0) {
+        if (rc == IMR_OK && last >= 0 && counted) {
+            cut = 1;
+            p.heap.cap = 0;
+        } else if (rc == IMR_OK && last >= 0) {
             /* the matches left below LAST, estimated from the density
              * of those seen above it */
             long long top = imr_facets_item_id(f, n - 1);
@@ -1919,9 +2140,15 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
         /* one phrase, found in p.seen rows: its IDF, as bm25() would
          * have applied it to every score (-(idf * x) == idf * -x) */
         double idf = imr_rank_idf(s->rank.rows, p.seen);
+        char **keys = NULL;
+        size_t nkeys = 0;
 
         for (k = 0; k < p.heap.n; k++)
             p.heap.v[k].score = idf * p.heap.v[k].score;
+        /* the phrase's rows, for the IDFs of later queries with it */
+        if (imr_phrase_keys(fts, &keys, &nkeys) == IMR_OK && nkeys == 1)
+            imr_phrase_memo_put(s->rank.memo, keys[0], p.seen);
+        imr_strv_free(keys, nkeys);
     }
     json_object_set_new(res, "total", json_integer((json_int_t)p.total));
     if (o->facets) {
@@ -1950,6 +2177,7 @@ done:
     s->rank.sig = NULL;
     s->rank.expr = NULL;
     s->rank.known = NULL;
+    s->rank.memo = NULL;
     free(p.heap.v);
     free(excl);
     imr_facets_cnt_free(p.cnt);

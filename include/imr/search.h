@@ -70,13 +70,17 @@ long imr_search_rank_bound(long k);
  * count after the ranked ones before a second thread counts half of
  * them on a second connection to the index, and how many items the
  * store must hold before a query without full text scans them in two
- * threads (total, facets and page are the same either way); returns the
+ * threads, or before the ranking of a query with full text is shared by
+ * two threads once its newest candidates show how dense its matches
+ * are (total, facets and page are the same either way); returns the
  * previous value. 0 splits every such count (tests). Default
  * IMR_SEARCH_SPLIT_MIN. */
 #define IMR_SEARCH_SPLIT_MIN 20000
 long imr_search_split_min(long n);
-/* Counts split that way since the process started (tests, benchmarks). */
+/* Counts and scans split that way since the process started, and
+ * rankings shared that way (tests, benchmarks). */
 unsigned long imr_search_splits(void);
+unsigned long imr_search_rank_splits(void);
 /* Counts after the ranked candidates taken by gaps since the process
  * started: without filters, when most items match, the items a pass
  * skips are counted and taken from the counts of every item (tests). */

@@ -121,8 +121,11 @@ static struct imr_record *make_record(int i)
         it->decision = rnd(8) == 0 ? IMR_DECISION_UNKNOWN :
                        rnd(3) == 0 ? IMR_DECISION_OVERTURNED :
                        IMR_DECISION_UPHELD;
-        snprintf(buf, sizeof(buf), "The %s is %s %s.", words[rnd(7)],
-                 words[rnd(7)], words[rnd(7)]);
+        /* "earlier" only in the oldest quarter: all in the lower half
+         * of the rowids (rank_split) */
+        snprintf(buf, sizeof(buf), "The %s is %s %s.%s", words[rnd(7)],
+                 words[rnd(7)], words[rnd(7)],
+                 i < N_LETTERS / 4 ? " Reviewed earlier." : "");
         it->rationale = strdup(buf);
         if (rnd(3) > 0) {
             it->category = strdup(rnd(2) ? "Pharmaceuticals" :
@@ -217,6 +220,7 @@ static const struct {
     {"therapy", 1}, {"medically necessary", 1},
     {"\"functional improvement\"", 1}, {"therapy OR imaging", 1},
     {"norco", 1}, {"zzzqqq", 1}, {"upheld", 1}, {"overturned therapy", 1},
+    {"earlier", 1}, {"earlier OR imaging", 1},
     {"decision:unknown", 1}, {"-decision:upheld opioid", 1},
     {"outcome:\"partially overturned\"", 1}, {"-outcome:upheld", 1},
     {"citing MTUS p.49", 1}, {"MTUS p.30-35", 1}, {"guideline:mtus", 1},
@@ -516,17 +520,20 @@ static void test_rank_bound(void **state)
         b = answer(s, bq[i].q, &bydate);
         assert_string_equal(b, d);
         imr_search_close(s);
-        /* the count left after the ranked ones split between two
-         * threads and connections: the same answer */
+        /* the ranking shared by two threads, and the count left after
+         * the ranked ones split between two threads and connections: the
+         * same answer */
         {
             long split_was = imr_search_split_min(0);
             unsigned long splits = imr_search_splits();
+            unsigned long shared = imr_search_rank_splits();
             char *split;
 
             assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
             gaps = imr_search_gap_counts();
             split = answer(s, bq[i].q, &o);
             assert_string_equal(split, a);
+            assert_int_equal(imr_search_rank_splits(), shared + 1);
             assert_int_equal(imr_search_splits(), splits + 1);
             assert_int_equal(imr_search_gap_counts() - gaps, bq[i].gaps);
             free(split);
@@ -562,6 +569,91 @@ static void test_rank_bound(void **state)
         free(c);
         free(d);
     }
+    imr_facets_detach(fs);
+}
+
+/* The ranking shared by two threads (rank_split) under bounds from
+ * below to above the total, so that the helper's candidates are not
+ * needed, make up the bound, fall short of it, or are every match left:
+ * the page is the best of the BOUND newest matches (SQL), the total and
+ * facets are exact, and the answer says it was bounded when it was. */
+static void test_rank_split(void **state)
+{
+    static const struct {
+        const char *q, *filter;
+    } rq[] = {
+        {"therapy", "1"}, {"\"the\"", "1"}, {"earlier", "1"},
+        {"imaging OR improvement", "1"},
+        {"upheld therapy", "i.decision = 'upheld'"},
+    };
+    struct imr_search_opts o = {10, 0, IMR_SORT_RELEVANCE, 1, 1, 0};
+    struct imr_facets_src *fs = NULL;
+    struct imr_search *s = NULL;
+    char err[IMR_ERR_LEN], want[4096], got[4096];
+    long was = imr_search_rank_bound(0), split_was, bound, step;
+    unsigned long shared_bounded = 0, shared_all = 0, answers = 0;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
+    split_was = imr_search_split_min(0);
+    for (i = 0; i < sizeof(rq) / sizeof(rq[0]); i++) {
+        json_t *je;
+        char *exact;
+        long total;
+
+        imr_search_rank_bound(0);
+        assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+        exact = answer(s, rq[i].q, &o);
+        imr_facets_wait(fs);
+        imr_search_close(s);
+        je = json_loads(exact, 0, NULL);
+        assert_non_null(je);
+        total = (long)json_integer_value(json_object_get(je, "total"));
+        assert_true(total > 40);
+        step = total / 15 > 0 ? total / 15 : 1;
+        for (bound = 10; bound <= total + step; bound += step) {
+            unsigned long shared = imr_search_rank_splits();
+            json_t *ja;
+            char *a;
+
+            imr_search_rank_bound(bound);
+            assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+            a = answer(s, rq[i].q, &o);
+            imr_search_close(s);
+            ja = json_loads(a, 0, NULL);
+            assert_non_null(ja);
+            shared = imr_search_rank_splits() - shared;
+            assert_true(shared <= 1);
+            answers++;
+            if (shared && json_object_get(ja, "rank_bound") != NULL)
+                shared_bounded++;
+            else if (shared)
+                shared_all++;
+            if (!json_equal(json_object_get(je, "total"),
+                            json_object_get(ja, "total")) ||
+                !json_equal(json_object_get(je, "facets"),
+                            json_object_get(ja, "facets")))
+                fail_msg("%s, bound %ld:\n exact %s\n got %s", rq[i].q,
+                         bound, exact, a);
+            assert_int_equal(json_object_get(ja, "rank_bound") != NULL,
+                             total > bound);
+            bounded_oracle(rq[i].q, rq[i].filter, bound, want, sizeof(want));
+            hit_list(a, got, sizeof(got));
+            if (strcmp(got, want) != 0)
+                fail_msg("%s, bound %ld:\n sql   %s\n split %s", rq[i].q,
+                         bound, want, got);
+            json_decref(ja);
+            free(a);
+        }
+        json_decref(je);
+        free(exact);
+    }
+    assert_true(shared_bounded + shared_all > answers / 2);
+    assert_true(shared_bounded > 10);
+    assert_true(shared_all > 3);
+    imr_search_split_min(split_was);
+    imr_search_rank_bound(was);
     imr_facets_detach(fs);
 }
 
@@ -651,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_store_equals_sql),
         cmocka_unit_test(test_store_bytes),
         cmocka_unit_test(test_rank_bound),
+        cmocka_unit_test(test_rank_split),
         cmocka_unit_test(test_gap_counts),
     };
 
