@@ -1592,21 +1592,36 @@ static int helper_begin(struct imr_search *s, const char *sig)
     return 0;
 }
 
-/* The half of a count the second thread does. */
-struct count_job {
+/* The half of a pass the helper runs on its connection: the matches of
+ * M with rowids below HI into P, with its statement ST (kind WHICH). */
+struct half_job {
     struct stream sm;
     const char *m;
-    long long lo, hi;
+    long long hi;
     struct spass *p;
     int rc;
     char err[IMR_ERR_LEN];
 };
 
-static void *count_job_run(void *arg)
+static void half_job_init(struct half_job *j, struct imr_search *s,
+                          sqlite3_stmt *st, int which, const char *m,
+                          long long hi, struct spass *p)
 {
-    struct count_job *j = arg;
+    memset(j, 0, sizeof(*j));
+    j->sm.db = s->help_db;
+    j->sm.st = st;
+    j->sm.which = which;
+    j->sm.slot = &s->help_pass;
+    j->m = m;
+    j->hi = hi;
+    j->p = p;
+}
 
-    j->rc = stream_run(&j->sm, j->m, j->lo, j->hi, j->p, NULL, NULL,
+static void *half_job_run(void *arg)
+{
+    struct half_job *j = arg;
+
+    j->rc = stream_run(&j->sm, j->m, INT64_MIN, j->hi, j->p, NULL, NULL,
                        j->err);
     return NULL;
 }
@@ -1622,7 +1637,7 @@ static int count_split(struct imr_search *s, const char *sig, const char *m,
                        long long hi, long long est, struct spass *p,
                        char *err)
 {
-    struct count_job job;
+    struct half_job job;
     struct spass hp;
     pthread_t th;
     long long lo, mid;
@@ -1643,19 +1658,11 @@ static int count_split(struct imr_search *s, const char *sig, const char *m,
     hp.bounded = 0;
     memset(&hp.heap, 0, sizeof(hp.heap));
     mid = lo + (hi - lo) / 2;
-    memset(&job, 0, sizeof(job));
-    job.sm.db = s->help_db;
-    job.sm.st = s->help_st;
-    job.sm.which = ST_MATCH_RANGE;
-    job.sm.slot = &s->help_pass;
-    job.m = m;
-    job.lo = INT64_MIN;
-    job.hi = mid;
-    job.p = &hp;
+    half_job_init(&job, s, s->help_st, ST_MATCH_RANGE, m, mid, &hp);
     if ((p->cnt != NULL && !p->gap &&
          imr_facets_cnt_new(p->f, &hp.cnt) != IMR_OK) ||
         (p->gap && imr_facets_cnt_new(p->f, &hp.miss) != IMR_OK) ||
-        pthread_create(&th, NULL, count_job_run, &job) != 0) {
+        pthread_create(&th, NULL, half_job_run, &job) != 0) {
         imr_facets_cnt_free(hp.cnt);
         imr_facets_cnt_free(hp.miss);
         sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
@@ -1734,25 +1741,6 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
     return rc;
 }
 
-/* rank_split's half of the helper: rowids below HI. */
-struct rank_job {
-    struct stream sm;
-    const char *m;
-    long long hi;
-    struct spass *p;
-    int rc;
-    char err[IMR_ERR_LEN];
-};
-
-static void *rank_job_run(void *arg)
-{
-    struct rank_job *j = arg;
-
-    j->rc = stream_run(&j->sm, j->m, INT64_MIN, j->hi, j->p, NULL, NULL,
-                       j->err);
-    return NULL;
-}
-
 /* The bounded ranking of M into P (ST_SCORED_DESC: the P->left newest
  * passing matches ranked, every match counted from *LAST up), shared by
  * two threads when the store has imr_search_split_min items or more:
@@ -1771,7 +1759,7 @@ static int rank_split(struct imr_search *s, const char *sig, const char *m,
                       struct spass *p, long long *last, int *counted,
                       char *err)
 {
-    struct rank_job job;
+    struct half_job job;
     struct spass hp;
     atomic_long ranked = 0;
     pthread_t th;
@@ -1807,17 +1795,10 @@ static int rank_split(struct imr_search *s, const char *sig, const char *m,
     s->help_rank.expr = s->rank.expr;
     s->help_rank.known = s->rank.known;
     s->help_rank.memo = s->rank.memo;
-    memset(&job, 0, sizeof(job));
-    job.sm.db = s->help_db;
-    job.sm.st = s->help_scored;
-    job.sm.which = ST_SCORED_DESC;
-    job.sm.slot = &s->help_pass;
-    job.m = m;
-    job.hi = mid;
-    job.p = &hp;
+    half_job_init(&job, s, s->help_scored, ST_SCORED_DESC, m, mid, &hp);
     atomic_store(&s->help_stop, 0);
     if ((p->cnt != NULL && imr_facets_cnt_new(p->f, &hp.cnt) != IMR_OK) ||
-        pthread_create(&th, NULL, rank_job_run, &job) != 0) {
+        pthread_create(&th, NULL, half_job_run, &job) != 0) {
         imr_facets_cnt_free(hp.cnt);
         sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
         return stream_matches(s, ST_SCORED_DESC, m, INT64_MIN, INT64_MAX, p,
