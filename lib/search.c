@@ -1754,7 +1754,8 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
  * is stopped (its progress handler) and its work dropped, and the
  * matches below *LAST are left to count (count_rest), as after one pass.
  * The candidates are those of one pass either way. *LAST is set as by
- * stream_matches (>= 0: the bound was reached). */
+ * stream_matches (>= 0: the bound was reached). A phrase whose rows are
+ * in no memo yet may be counted for its IDF by both threads at once. */
 static int rank_split(struct imr_search *s, const char *sig, const char *m,
                       struct spass *p, long long *last, int *counted,
                       char *err)
@@ -1796,7 +1797,6 @@ static int rank_split(struct imr_search *s, const char *sig, const char *m,
     s->help_rank.known = s->rank.known;
     s->help_rank.memo = s->rank.memo;
     half_job_init(&job, s, s->help_scored, ST_SCORED_DESC, m, mid, &hp);
-    atomic_store(&s->help_stop, 0);
     if ((p->cnt != NULL && imr_facets_cnt_new(p->f, &hp.cnt) != IMR_OK) ||
         pthread_create(&th, NULL, half_job_run, &job) != 0) {
         imr_facets_cnt_free(hp.cnt);
@@ -1812,7 +1812,7 @@ static int rank_split(struct imr_search *s, const char *sig, const char *m,
     if (rc != IMR_OK || *last >= 0)       /* its work is not needed */
         atomic_store_explicit(&s->help_stop, 1, memory_order_relaxed);
     pthread_join(th, NULL);
-    atomic_store(&s->help_stop, 0);
+    atomic_store(&s->help_stop, 0);       /* for the helper's next pass */
     sqlite3_exec(s->help_db, "ROLLBACK", NULL, NULL, NULL);
     if (rc == IMR_OK && *last < 0 && job.rc != IMR_OK) {
         rc = job.rc;
