@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_QUERIES 4096
 #define MAX_CLASSES 32
@@ -196,7 +198,8 @@ static void usage(FILE *f)
 
 /* imr, imr_hits: every round after the first (libimr's result cache
  * warm); imr_first, imr_hits_first: the first pass, each query new to the
- * handle (the cache cold, the SQLite pages warm from the raw run) */
+ * process (the caches and memos cold, the SQLite pages warm from the raw
+ * run just before), each mode in a process of its own */
 enum { M_IMR, M_HITS, M_RAW, M_IMR_FIRST, M_HITS_FIRST, M_COUNT };
 static const char *const mode_names[M_COUNT] = {
     "imr", "imr_hits", "raw", "imr_first", "imr_hits_first"
@@ -255,6 +258,144 @@ done:
     return rc;
 }
 
+/* The first pass of mode M (M_IMR or M_HITS), in a process of its own
+ * so that nothing another mode's pass left in the process (the facet
+ * store's memos of phrase rows and counts are shared by its handles) is
+ * found by this one: a new handle and store on DB, then every query of
+ * QS, each after its raw FTS5 run as in the later rounds. Writes one line
+ * per run to FD: mode, query index, ms, 1 if it ran out of time. Returns
+ * the process's exit status. */
+static int first_pass(const char *db, const struct bq *qs, size_t nq,
+                      int m, int fd)
+{
+    struct imr_search *s = NULL;
+    struct imr_facets_src *src = NULL;
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *rst = NULL;
+    char err[IMR_ERR_LEN];
+    FILE *f = fdopen(fd, "w");
+    size_t i;
+    int rc = 1;
+
+    if (f == NULL || imr_search_open(db, &s, err) != IMR_OK) {
+        fprintf(stderr, "imr-bench-query: %s\n", f == NULL ?
+                strerror(errno) : err);
+        goto done;
+    }
+    imr_search_prepare(s);
+    if (imr_facets_enabled() &&
+        imr_facets_attach(db, &src, NULL) == IMR_OK)
+        imr_facets_wait(src);
+    if (sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_exec(raw, "PRAGMA mmap_size = 1073741824;"
+                     " PRAGMA cache_size = -32768;", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(raw, raw_sql, -1, &rst, NULL) != SQLITE_OK) {
+        fprintf(stderr, "imr-bench-query: raw: %s\n", sqlite3_errmsg(raw));
+        goto done;
+    }
+    for (i = 0; i < nq; i++) {
+        struct imr_search_opts o = {10, qs[i].offset, IMR_SORT_RELEVANCE, 1,
+                                    m == M_IMR, 5000};
+        struct imr_query *q = NULL;
+        struct imr_query_error qe;
+        json_t *res = NULL;
+        double t0 = now_ms();
+        int src_rc;
+
+        if (qs[i].fts != NULL) {
+            sqlite3_reset(rst);
+            sqlite3_bind_text(rst, 1, qs[i].fts, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(rst, 2, (sqlite3_int64)qs[i].offset);
+            while (sqlite3_step(rst) == SQLITE_ROW)
+                ;
+            fprintf(f, "%d\t%zu\t%.3f\t0\n", M_RAW, i, now_ms() - t0);
+        }
+        if (imr_query_parse(qs[i].text, &q, &qe, err) != IMR_OK) {
+            fprintf(stderr, "imr-bench-query: %s: %s\n", qs[i].text, err);
+            goto done;
+        }
+        t0 = now_ms();
+        src_rc = imr_search_run(s, q, &o, &res, err);
+        if (src_rc != IMR_OK && src_rc != IMR_ELIMIT) {
+            fprintf(stderr, "imr-bench-query: %s: %s\n", qs[i].text, err);
+            imr_query_free(q);
+            goto done;
+        }
+        fprintf(f, "%d\t%zu\t%.3f\t%d\n", m, i, now_ms() - t0,
+                src_rc == IMR_ELIMIT);
+        json_decref(res);
+        imr_query_free(q);
+    }
+    rc = 0;
+done:
+    if (f != NULL && fclose(f) != 0)
+        rc = 1;
+    sqlite3_finalize(rst);
+    sqlite3_close(raw);
+    imr_facets_detach(src);
+    imr_search_close(s);
+    return rc;
+}
+
+/* Runs first_pass for mode M in a child process and records its lines:
+ * the samples of mode M's first pass (and, with RAW_TOO, the raw runs)
+ * into CLS_S and ALL, timeouts into *TIMEOUTS, and every line into
+ * FIRST_F when not NULL. 0, or -1 when the child failed. */
+static int first_pass_child(const char *db, const struct bq *qs, size_t nq,
+                            int m, int raw_too,
+                            struct samples cls_s[][M_COUNT],
+                            char cls_names[][64], size_t *nc,
+                            struct samples *all, long *timeouts,
+                            FILE *first_f)
+{
+    int fd[2], status = 0, mode, lim;
+    pid_t pid;
+    FILE *f;
+    size_t i;
+    double dt;
+
+    fflush(NULL);
+    if (pipe(fd) != 0 || (pid = fork()) < 0) {
+        fprintf(stderr, "imr-bench-query: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        _exit(first_pass(db, qs, nq, m, fd[1]));
+    }
+    close(fd[1]);
+    if ((f = fdopen(fd[0], "r")) == NULL) {
+        close(fd[0]);
+        waitpid(pid, &status, 0);
+        return -1;
+    }
+    while (fscanf(f, "%d\t%zu\t%lf\t%d\n", &mode, &i, &dt, &lim) == 4) {
+        int ci;
+
+        if (i >= nq || (mode != m && (mode != M_RAW || !raw_too)))
+            continue;
+        if (first_f != NULL)
+            fprintf(first_f, "%s\t%s\t%s\t%.3f\n", qs[i].cls,
+                    mode_names[mode], qs[i].text, dt);
+        if (mode == M_RAW)
+            continue;
+        *timeouts += lim;
+        if ((ci = class_index(cls_names, nc, qs[i].cls)) < 0)
+            continue;
+        add_sample(&cls_s[ci][m + M_IMR_FIRST], dt);
+        add_sample(&all[m + M_IMR_FIRST], dt);
+    }
+    fclose(f);
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "imr-bench-query: the first pass of %s failed\n",
+                mode_names[m]);
+        return -1;
+    }
+    return 0;
+}
+
 /* Options, then ROUNDS passes over the mix (after one warm-up pass). */
 int main(int argc, char **argv)
 {
@@ -265,8 +406,8 @@ int main(int argc, char **argv)
     const char *db = NULL, *qfile = NULL, *sql_out = NULL, *rg_out = NULL;
     const char *dump = NULL, *first_out = NULL;
     FILE *first_f = NULL;
-    /* one handle per mode: each sees every query first in the first
-     * pass (a handle keeps results and IDFs of the queries it ran) */
+    /* one handle per mode for the rounds after the first passes (a
+     * handle keeps the results of the queries it ran) */
     struct imr_search *s = NULL, *s_hits = NULL;
     struct imr_facets_src *store_src = NULL;
     double store_ms = 0;
@@ -315,33 +456,6 @@ int main(int argc, char **argv)
     if (load_queries(qfile, qs, &nq) != 0 || nq == 0) {
         fprintf(stderr, "imr-bench-query: no queries in %s\n", qfile);
         return 1;
-    }
-    if (imr_search_open(db, &s, err) != IMR_OK ||
-        imr_search_open(db, &s_hits, err) != IMR_OK) {
-        fprintf(stderr, "imr-bench-query: %s\n", err);
-        return 1;
-    }
-    /* the in-memory store, built as imr-searchd builds it when a worker
-     * starts (in the background, while it already answers): timed
-     * apart, and the passes start once it is ready, as in a daemon up
-     * for more than a second */
-    {
-        double t0 = now_ms();
-
-        imr_search_prepare(s);
-        if (imr_facets_enabled() &&
-            imr_facets_attach(db, &store_src, NULL) == IMR_OK)
-            imr_facets_wait(store_src);
-        store_ms = now_ms() - t0;
-    }
-    /* the raw baseline: its own read-only connection, same settings */
-    if (sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_exec(raw, "PRAGMA mmap_size = 1073741824;"
-                     " PRAGMA cache_size = -32768;", NULL, NULL,
-                     NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(raw, raw_sql, -1, &rst, NULL) != SQLITE_OK) {
-        fprintf(stderr, "imr-bench-query: raw: %s\n", sqlite3_errmsg(raw));
-        goto done;
     }
     for (i = 0; i < nq; i++) {
         struct imr_query *q = NULL;
@@ -405,11 +519,46 @@ int main(int argc, char **argv)
                 strerror(errno));
         goto done;
     }
+    /* the first passes, each mode in a process of its own */
+    if (first_pass_child(db, qs, nq, M_IMR, 1, cls_s, cls_names, &nc, all,
+                         &timeouts, first_f) != 0 ||
+        first_pass_child(db, qs, nq, M_HITS, 0, cls_s, cls_names, &nc, all,
+                         &timeouts, first_f) != 0)
+        goto done;
+    if (first_f != NULL) {
+        fclose(first_f);
+        first_f = NULL;
+    }
+    if (imr_search_open(db, &s, err) != IMR_OK ||
+        imr_search_open(db, &s_hits, err) != IMR_OK) {
+        fprintf(stderr, "imr-bench-query: %s\n", err);
+        return 1;
+    }
+    /* the in-memory store, built as imr-searchd builds it when a worker
+     * starts (in the background, while it already answers): timed
+     * apart, and the passes start once it is ready, as in a daemon up
+     * for more than a second */
+    {
+        double t0 = now_ms();
+
+        imr_search_prepare(s);
+        if (imr_facets_enabled() &&
+            imr_facets_attach(db, &store_src, NULL) == IMR_OK)
+            imr_facets_wait(store_src);
+        store_ms = now_ms() - t0;
+    }
+    /* the raw baseline: its own read-only connection, same settings */
+    if (sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_exec(raw, "PRAGMA mmap_size = 1073741824;"
+                     " PRAGMA cache_size = -32768;", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(raw, raw_sql, -1, &rst, NULL) != SQLITE_OK) {
+        fprintf(stderr, "imr-bench-query: raw: %s\n", sqlite3_errmsg(raw));
+        goto done;
+    }
+    /* a warm-up pass (the first passes were measured apart), then the
+     * rounds */
     for (r = -1; r < rounds; r++) {
-        if (r == 0 && first_f != NULL) {
-            fclose(first_f);
-            first_f = NULL;
-        }
         for (i = 0; i < nq; i++) {
             int ci = class_index(cls_names, &nc, qs[i].cls);
 
@@ -444,7 +593,7 @@ int main(int argc, char **argv)
                     if (src == IMR_ELIMIT) {
                         /* the daemon answers 503 timeout: counted, and
                          * its time is a sample like any other */
-                        timeouts++;
+                        timeouts += r >= 0;
                     } else if (src != IMR_OK) {
                         fprintf(stderr, "imr-bench-query: %s: %s\n",
                                 qs[i].text, err);
@@ -465,16 +614,8 @@ int main(int argc, char **argv)
                 dt = now_ms() - t0;
                 if (ci < 0)
                     continue;
-                if (r < 0) {
-                    if (first_f != NULL)
-                        fprintf(first_f, "%s\t%s\t%s\t%.3f\n", qs[i].cls,
-                                mode_names[m], qs[i].text, dt);
-                    if (m != M_RAW) {
-                        add_sample(&cls_s[ci][m + M_IMR_FIRST], dt);
-                        add_sample(&all[m + M_IMR_FIRST], dt);
-                    }
+                if (r < 0)
                     continue;
-                }
                 add_sample(&cls_s[ci][m], dt);
                 add_sample(&all[m], dt);
                 if (m == M_IMR)

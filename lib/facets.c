@@ -40,6 +40,7 @@
 #include "imr/imr.h"
 #include "imr/index.h"
 #include "phrase_rows.h"
+#include "tally_memo.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -110,6 +111,8 @@ struct imr_facets {
     struct imr_phrase_rows *phrases;
     /* rows of the other phrases queries counted in this state */
     struct imr_phrase_memo *memo;
+    /* totals and facets of the queries answered in this state */
+    struct imr_tally_memo *tally;
     /* the facet counts of every item: a pass over most of the items
      * counts those it does not match, and subtracts (search.c) */
     struct imr_facets_cnt *every;
@@ -1110,7 +1113,8 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
         (rc = imr_phrase_rows_build(db, stop, &f->phrases, err)) !=
             IMR_OK)
         goto done;
-    if ((f->memo = imr_phrase_memo_new()) == NULL) {
+    if ((f->memo = imr_phrase_memo_new()) == NULL ||
+        (f->tally = imr_tally_memo_new()) == NULL) {
         rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
         goto done;
     }
@@ -1177,6 +1181,7 @@ void imr_facets_free(struct imr_facets *f)
     intern_free(&f->cites);
     imr_phrase_rows_free(f->phrases);
     imr_phrase_memo_free(f->memo);
+    imr_tally_memo_free(f->tally);
     imr_facets_cnt_free(f->every);
     free(f);
 }
@@ -1197,6 +1202,12 @@ const struct imr_phrase_rows *imr_facets_phrases(const struct imr_facets *f)
 struct imr_phrase_memo *imr_facets_phrase_memo(const struct imr_facets *f)
 {
     return f->memo;
+}
+
+/* F's memo of the counts of queries; see facets.h. */
+struct imr_tally_memo *imr_facets_tally_memo(const struct imr_facets *f)
+{
+    return f->tally;
 }
 
 /* Items of F; see facets.h. */
@@ -1229,7 +1240,7 @@ size_t imr_facets_bytes(const struct imr_facets *f)
     }
     return n + intern_bytes(&f->lists) + imr_facets_filter_bytes(f) +
            imr_phrase_rows_bytes(f->phrases) +
-           imr_phrase_memo_bytes(f->memo);
+           imr_phrase_memo_bytes(f->memo) + imr_tally_memo_bytes(f->tally);
 }
 
 /* Bytes of what only the filters read; see facets.h. */

@@ -8,6 +8,7 @@
 #include "imr/index.h"
 #include "rank.h"
 #include "phrase_rows.h"
+#include "tally_memo.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -1176,11 +1177,25 @@ done:
 }
 
 static atomic_ulong store_runs;
+static atomic_ulong tally_reuses;
+static atomic_int tally_reuse_on = 1;
+
+/* Whether counts of earlier queries are used; see search.h. */
+int imr_search_tally_reuse(int on)
+{
+    return atomic_exchange(&tally_reuse_on, on ? 1 : 0);
+}
 
 /* Queries answered by the store path; see search.h. */
 unsigned long imr_search_store_runs(void)
 {
     return atomic_load(&store_runs);
+}
+
+/* Queries whose counts were those of an earlier one; see search.h. */
+unsigned long imr_search_tally_reuses(void)
+{
+    return atomic_load(&tally_reuses);
 }
 
 /* A candidate hit of the store path: what the page is ordered by. */
@@ -2019,9 +2034,11 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     unsigned char *excl = NULL;
     struct spass p;
     json_t *facets = NULL;
+    struct imr_tally tl = {0, 0, NULL};
     size_t n, k, from;
+    long long seen;
     long bound;
-    int rc = IMR_OK, cut = 0;
+    int rc = IMR_OK, cut = 0, tallied;
 
     *used = 0;
     memset(&p, 0, sizeof(p));
@@ -2042,6 +2059,15 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     n = imr_facets_items(f);
     p.f = f;
     p.q = fq;
+    /* the counts of an earlier query of this text in this state: only
+     * the page is left to find */
+    tallied = atomic_load(&tally_reuse_on) &&
+              imr_tally_memo_get(imr_facets_tally_memo(f), qr->text,
+                                 o->facets, &tl);
+    if (tallied)
+        atomic_fetch_add(&tally_reuses, 1);
+    if (tallied && !o->hits)
+        goto counted;
     if (neg != NULL) {
         if ((excl = calloc(n / 8 + 1, 1)) == NULL) {
             rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
@@ -2052,7 +2078,7 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
             goto done;
         p.excl = excl;
     }
-    if (o->facets && imr_facets_cnt_new(f, &p.cnt) != IMR_OK) {
+    if (o->facets && !tallied && imr_facets_cnt_new(f, &p.cnt) != IMR_OK) {
         rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
         goto done;
     }
@@ -2089,6 +2115,9 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
         if (rc == IMR_OK && last >= 0 && counted) {
             cut = 1;
             p.heap.cap = 0;
+        } else if (rc == IMR_OK && last >= 0 && tallied) {
+            cut = 1;
+            p.heap.cap = 0;   /* the page is among the ranked ones */
         } else if (rc == IMR_OK && last >= 0) {
             /* the matches left below LAST, estimated from the density
              * of those seen above it */
@@ -2117,10 +2146,14 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     } else if ((rc = scan_split(s, &p, err)) != IMR_OK) {
         goto done;
     }
+counted:
+    seen = tallied ? tl.seen : p.seen;
+    if (tallied)
+        p.total = tl.total;
     if (s->rank.deferred) {
-        /* one phrase, found in p.seen rows: its IDF, as bm25() would
+        /* one phrase, found in SEEN rows: its IDF, as bm25() would
          * have applied it to every score (-(idf * x) == idf * -x) */
-        double idf = imr_rank_idf(s->rank.rows, p.seen);
+        double idf = imr_rank_idf(s->rank.rows, seen);
         char **keys = NULL;
         size_t nkeys = 0;
 
@@ -2128,17 +2161,27 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
             p.heap.v[k].score = idf * p.heap.v[k].score;
         /* the phrase's rows, for the IDFs of later queries with it */
         if (imr_phrase_keys(fts, &keys, &nkeys) == IMR_OK && nkeys == 1)
-            imr_phrase_memo_put(s->rank.memo, keys[0], p.seen);
+            imr_phrase_memo_put(s->rank.memo, keys[0], seen);
         imr_strv_free(keys, nkeys);
     }
     json_object_set_new(res, "total", json_integer((json_int_t)p.total));
     if (o->facets) {
-        if ((facets = imr_facets_cnt_json(p.cnt,
-                                          IMR_SEARCH_FACET_TOP)) == NULL) {
+        facets = tallied ? json_loads(tl.facets, 0, NULL) :
+                 imr_facets_cnt_json(p.cnt, IMR_SEARCH_FACET_TOP);
+        if (facets == NULL) {
             rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
             goto done;
         }
         json_object_set_new(res, "facets", facets);
+    }
+    if (!tallied) {
+        /* for the next query of this text in this state */
+        tl.total = p.total;
+        tl.seen = p.seen;
+        tl.facets = o->facets ? json_dumps(json_object_get(res, "facets"),
+                                           JSON_COMPACT) : NULL;
+        if (!o->facets || tl.facets != NULL)
+            imr_tally_memo_put(imr_facets_tally_memo(f), qr->text, &tl);
     }
     if (!o->hits)
         goto done;
@@ -2153,6 +2196,7 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     rc = store_page(s, qr, fts, json_object_get(res, "interpretation"),
                     p.heap.v + from, p.heap.n - from, hits, err);
 done:
+    free(tl.facets);
     s->rank.allow = 0;
     s->rank.deferred = 0;
     s->rank.sig = NULL;

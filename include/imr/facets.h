@@ -60,6 +60,10 @@ const struct imr_phrase_rows *imr_facets_phrases(const struct imr_facets *f);
  * (lib/phrase_rows.h; shared, with its own lock). */
 struct imr_phrase_memo;
 struct imr_phrase_memo *imr_facets_phrase_memo(const struct imr_facets *f);
+/* The totals and facets of the queries answered in F's state, by query
+ * text (lib/tally_memo.h; shared, with its own lock). */
+struct imr_tally_memo;
+struct imr_tally_memo *imr_facets_tally_memo(const struct imr_facets *f);
 
 /* The shared slot of the index file at PATH (identified by device and
  * inode), created on first use; one reference per call. IMR_OK with

@@ -54,6 +54,16 @@ int imr_search_run(struct imr_search *s, const struct imr_query *q,
  * pass over the full-text matches with every filter tested in the
  * facet store (lib/facets.c), instead of SQL joins (tests, benchmarks). */
 unsigned long imr_search_store_runs(void);
+/* Queries answered by the store path since the process started whose
+ * total and facets were those an earlier query of the same text counted
+ * in the same index state (another page of it, another sort or limit):
+ * only their page was ranked (tests, benchmarks). */
+unsigned long imr_search_tally_reuses(void);
+/* Sets whether the store path takes the total and facets of a query
+ * from an earlier query of the same text in the same index state (on by
+ * default; tests of the counting itself turn it off; the counts are
+ * still kept); returns the previous setting. */
+int imr_search_tally_reuse(int on);
 
 /* Sets the bound on the candidates ranked by relevance, for every
  * handle; returns the previous one. When more than K items match a

@@ -5,7 +5,9 @@
  * byte, from the store path as from the SQL path (the oracle, with
  * imr_facets_enable(0)); queries with a filter only SQL can test
  * (case:) take the SQL path. The bound on the candidates
- * ranked: exact totals and facets, the page checked against SQL. */
+ * ranked: exact totals and facets, the page checked against SQL. The
+ * counts of an earlier query of the same text, reused (test_tally_reuse;
+ * the other tests turn the reuse off, so that every answer counts). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +172,7 @@ static int setup(void **state)
     int i;
 
     (void)state;
+    imr_search_tally_reuse(0);
     snprintf(db_path, sizeof(db_path), "%s/test_search_store_%ld.db",
              IMR_BINARY_DIR, (long)getpid());
     unlink(db_path);
@@ -737,6 +740,107 @@ static void test_gap_counts(void **state)
     imr_facets_detach(fs);
 }
 
+/* The counts of an earlier query of the same text in the same state are
+ * reused: every query under every option set, twice, each time on a new
+ * handle, gives SQL's whole answer byte for byte, and every answer of the
+ * store path after the first of each text takes its counts from the
+ * memo (the second time, all of them). Then a letter more: the new state
+ * counts again, and its answers are the new SQL ones. Under a bound below
+ * most totals, where the reuse skips counting past the ranked candidates,
+ * the answers equal those that counted. (Last: it writes.) */
+static void test_tally_reuse(void **state)
+{
+    static char *expect[NQ][NO];
+    struct imr_search *s = NULL, *s2 = NULL;
+    struct imr_facets_src *fs = NULL;
+    struct imr_index *ix = NULL;
+    struct imr_record *r;
+    char err[IMR_ERR_LEN];
+    unsigned long served = 0, hits_seen = 0, reused, stores = 0, before;
+    unsigned long cut = 0;
+    size_t i, j;
+    long bound;
+    int round, was;
+
+    (void)state;
+    for (i = 0; i < NQ; i++)
+        stores += (unsigned long)queries[i].store;
+    for (round = 0; round < 2; round++) {
+        was = imr_facets_enable(0);
+        assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+        for (i = 0; i < NQ; i++)
+            for (j = 0; j < NO; j++)
+                expect[i][j] = answer(s, queries[i].q, &optsets[j]);
+        imr_search_close(s);
+        imr_facets_enable(was);
+        assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
+        assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+        free(answer(s, "zzzqqq", &optsets[0]));
+        imr_facets_wait(fs);
+        imr_search_close(s);
+        imr_search_tally_reuse(1);
+        reused = imr_search_tally_reuses();
+        before = served;
+        compare_all(expect, IMR_SEARCH_RANK_BOUND, &served, &hits_seen);
+        /* the first answer of a text in a new state counts ("zzzqqq"
+         * was asked above), the others of the store path reuse */
+        assert_in_range(imr_search_tally_reuses() - reused,
+                        served - before - stores, served - before);
+        reused = imr_search_tally_reuses();
+        before = served;
+        compare_all(expect, 0, &served, &hits_seen);
+        assert_int_equal(imr_search_tally_reuses() - reused,
+                         served - before);
+        assert_true(served - before >= stores * (NO - 2));
+        imr_search_tally_reuse(0);
+        for (i = 0; i < NQ; i++)
+            for (j = 0; j < NO; j++)
+                free(expect[i][j]);
+        if (round == 1)
+            break;
+        imr_facets_detach(fs);
+        /* a new state: a letter more, matching many of the queries */
+        assert_int_equal(imr_index_open(db_path, IMR_INDEX_RDWR, &ix, err),
+                         IMR_OK);
+        assert_int_equal(imr_index_begin(ix, err), IMR_OK);
+        r = make_record(N_LETTERS);
+        assert_int_equal(imr_index_put(ix, r, NULL, err), IMR_OK);
+        imr_record_free(r);
+        assert_int_equal(imr_index_commit(ix, err), IMR_OK);
+        imr_index_close(ix);
+    }
+    /* a bound below most totals: the ranked candidates are found, the
+     * count of the others is skipped; the answers are those of a count */
+    bound = imr_search_rank_bound(20);
+    assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+    assert_int_equal(imr_search_open(db_path, &s2, err), IMR_OK);
+    reused = imr_search_tally_reuses();
+    for (i = 0; i < NQ; i++) {
+        for (j = 0; j < NO; j++) {
+            char *a, *b;
+
+            imr_search_tally_reuse(0);
+            a = answer(s, queries[i].q, &optsets[j]);
+            imr_search_tally_reuse(1);
+            b = answer(s2, queries[i].q, &optsets[j]);
+            imr_search_tally_reuse(0);
+            if (strcmp(a, b) != 0)
+                fail_msg("%s (options %zu):\n counted %s\n reused  %s",
+                         queries[i].q, j, a, b);
+            cut += strstr(a, "\"rank_bound\"") != NULL;
+            free(a);
+            free(b);
+        }
+    }
+    assert_true(imr_search_tally_reuses() - reused >= stores * (NO - 2));
+    assert_true(cut >= 30);         /* cut pages of ten texts at least */
+    imr_search_close(s);
+    imr_search_close(s2);
+    imr_search_rank_bound(bound);
+    imr_facets_detach(fs);
+    assert_true(hits_seen > NQ * 3 * 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -745,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_rank_bound),
         cmocka_unit_test(test_rank_split),
         cmocka_unit_test(test_gap_counts),
+        cmocka_unit_test(test_tally_reuse),   /* last: it writes */
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
