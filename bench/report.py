@@ -177,7 +177,9 @@ def targets(r):
         r["indexing"]["speed_ratio_vs_raw"], ">= 0.8", lambda v: v >= 0.8)
     add("index size / raw letter text", r["indexing"]["size_ratio_vs_text"],
         "<= 1.5", lambda v: v <= 1.5)
-    # "first": each query new to the handle (no result cache); "repeat":
+    # "first": each query new to the process (no result cache, no memo of
+    # another mode's run: each mode's first pass runs in a process of its
+    # own); "repeat":
     # the later rounds, answered from libimr's result cache
     for c in SELECTIVE:
         add("p50 %s, top 10 + snippets (facets=0), first / raw FTS5" % c,
@@ -282,7 +284,8 @@ def markdown(r, png_rel):
     L.append("")
     L.append("In process, one thread. imr = libimr as `/v1/search` runs "
              "it (top 10, hits + facets); first = the first pass, each "
-             "query new to the handle; repeat = %s more rounds, answered "
+             "query new to the process (each mode's first pass in a "
+             "process of its own); repeat = %s more rounds, answered "
              "from the result cache; %s queries. Single-thread QPS of the "
              "repeated mix (with facets): %s; mean body %s bytes; runs "
              "that hit the 5 s query timeout (503 in the daemon): %s."
