@@ -258,6 +258,23 @@ done:
     return rc;
 }
 
+/* The raw baseline's read-only connection to DB (its own, with the
+ * mmap and cache settings of libimr's) and its prepared statement: 0, or
+ * -1 with the reason on stderr (*RAW is set for sqlite3_close either
+ * way). */
+static int raw_open(const char *db, sqlite3 **raw, sqlite3_stmt **rst)
+{
+    if (sqlite3_open_v2(db, raw, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_exec(*raw, "PRAGMA mmap_size = 1073741824;"
+                     " PRAGMA cache_size = -32768;", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(*raw, raw_sql, -1, rst, NULL) != SQLITE_OK) {
+        fprintf(stderr, "imr-bench-query: raw: %s\n", sqlite3_errmsg(*raw));
+        return -1;
+    }
+    return 0;
+}
+
 /* The first pass of mode M (M_IMR or M_HITS), in a process of its own
  * so that nothing another mode's pass left in the process (the facet
  * store's memos of phrase rows and counts are shared by its handles) is
@@ -286,14 +303,8 @@ static int first_pass(const char *db, const struct bq *qs, size_t nq,
     if (imr_facets_enabled() &&
         imr_facets_attach(db, &src, NULL) == IMR_OK)
         imr_facets_wait(src);
-    if (sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_exec(raw, "PRAGMA mmap_size = 1073741824;"
-                     " PRAGMA cache_size = -32768;", NULL, NULL,
-                     NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(raw, raw_sql, -1, &rst, NULL) != SQLITE_OK) {
-        fprintf(stderr, "imr-bench-query: raw: %s\n", sqlite3_errmsg(raw));
+    if (raw_open(db, &raw, &rst) != 0)
         goto done;
-    }
     for (i = 0; i < nq; i++) {
         struct imr_search_opts o = {10, qs[i].offset, IMR_SORT_RELEVANCE, 1,
                                     m == M_IMR, 5000};
@@ -548,14 +559,8 @@ int main(int argc, char **argv)
         store_ms = now_ms() - t0;
     }
     /* the raw baseline: its own read-only connection, same settings */
-    if (sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_exec(raw, "PRAGMA mmap_size = 1073741824;"
-                     " PRAGMA cache_size = -32768;", NULL, NULL,
-                     NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(raw, raw_sql, -1, &rst, NULL) != SQLITE_OK) {
-        fprintf(stderr, "imr-bench-query: raw: %s\n", sqlite3_errmsg(raw));
+    if (raw_open(db, &raw, &rst) != 0)
         goto done;
-    }
     /* a warm-up pass (the first passes were measured apart), then the
      * rounds */
     for (r = -1; r < rounds; r++) {

@@ -3,6 +3,7 @@
  * keys; the memo of the rows queries counted (a small hash table under a
  * mutex); and the phrase keys of a MATCH string, read in FTS5's order. */
 #include "phrase_rows.h"
+#include "str_slot.h"
 #include "imr/buf.h"
 #include "imr/imr.h"
 #include "imr/query.h"
@@ -242,20 +243,13 @@ void imr_phrase_memo_free(struct imr_phrase_memo *m)
     free(m);
 }
 
-/* The slot of KEY in M: where it is, else the empty one it would take. */
+/* The slot of KEY in M: where it is, else the empty one it would take
+ * (never full: at most half the slots are used). */
 static struct phrase_ent *memo_slot(struct imr_phrase_memo *m,
                                     const char *key)
 {
-    unsigned long h = 2166136261u;        /* FNV-1a */
-    const unsigned char *p;
-    size_t i;
-
-    for (p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    for (i = h % MEMO_SLOTS; m->slot[i].key != NULL &&
-         strcmp(m->slot[i].key, key) != 0; i = (i + 1) % MEMO_SLOTS)
-        ;
-    return &m->slot[i];     /* never full: at most half the slots used */
+    return &m->slot[imr_str_slot(m->slot, MEMO_SLOTS, sizeof(m->slot[0]),
+                                 key)];
 }
 
 int imr_phrase_memo_get(struct imr_phrase_memo *m, const char *key,

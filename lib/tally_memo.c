@@ -2,6 +2,7 @@
  * (lib/tally_memo.h): an open-addressed hash table under a mutex, at most
  * half full, emptied when it reaches its bound of queries or bytes. */
 #include "tally_memo.h"
+#include "str_slot.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -63,20 +64,13 @@ void imr_tally_memo_free(struct imr_tally_memo *m)
     free(m);
 }
 
-/* The slot of KEY in M: where it is, else the empty one it would take. */
+/* The slot of KEY in M: where it is, else the empty one it would take
+ * (never full: at most half the slots are used). */
 static struct tally_ent *tally_slot(struct imr_tally_memo *m,
                                     const char *key)
 {
-    unsigned long h = 2166136261u;        /* FNV-1a */
-    const unsigned char *p;
-    size_t i;
-
-    for (p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    for (i = h % TALLY_SLOTS; m->slot[i].key != NULL &&
-         strcmp(m->slot[i].key, key) != 0; i = (i + 1) % TALLY_SLOTS)
-        ;
-    return &m->slot[i];     /* never full: at most half the slots used */
+    return &m->slot[imr_str_slot(m->slot, TALLY_SLOTS, sizeof(m->slot[0]),
+                                 key)];
 }
 
 int imr_tally_memo_get(struct imr_tally_memo *m, const char *key,

@@ -364,6 +364,32 @@ static unsigned long scan_queries(void)
     return n;
 }
 
+/* Every query under every option set by the SQL path (the store off)
+ * into EXPECT (free each), then the store built and ready: a first
+ * query, then the wait for its builder. Returns the slot attached (the
+ * caller detaches it). */
+static struct imr_facets_src *sql_answers_then_store(char *expect[][NO])
+{
+    struct imr_search *s = NULL;
+    struct imr_facets_src *fs = NULL;
+    char err[IMR_ERR_LEN];
+    size_t i, j;
+    int was = imr_facets_enable(0);
+
+    assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+    for (i = 0; i < NQ; i++)
+        for (j = 0; j < NO; j++)
+            expect[i][j] = answer(s, queries[i].q, &optsets[j]);
+    imr_search_close(s);
+    imr_facets_enable(was);
+    assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
+    assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+    free(answer(s, "zzzqqq", &optsets[0]));
+    imr_facets_wait(fs);
+    imr_search_close(s);
+    return fs;
+}
+
 /* Every query under every option set: the store path's whole answers
  * equal the SQL path's byte for byte, without the bound on the
  * candidates ranked (one scored pass) and with it (the default, above
@@ -372,28 +398,15 @@ static unsigned long scan_queries(void)
 static void test_store_equals_sql(void **state)
 {
     static char *expect[NQ][NO];
-    struct imr_search *s = NULL;
     struct imr_facets_src *fs = NULL;
-    char err[IMR_ERR_LEN];
     unsigned long served = 0, hits_seen = 0, splits;
     size_t i, j;
     long split_was;
     int was;
 
     (void)state;
-    was = imr_facets_enable(0);
-    assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
-    for (i = 0; i < NQ; i++)
-        for (j = 0; j < NO; j++)
-            expect[i][j] = answer(s, queries[i].q, &optsets[j]);
-    imr_search_close(s);
-    imr_facets_enable(1);
-    /* build the store: a first query, then wait for the builder */
-    assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
-    assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
-    free(answer(s, "zzzqqq", &optsets[0]));
-    imr_facets_wait(fs);
-    imr_search_close(s);
+    was = imr_facets_enable(1);
+    fs = sql_answers_then_store(expect);
     compare_all(expect, 0, &served, &hits_seen);
     compare_all(expect, IMR_SEARCH_RANK_BOUND, &served, &hits_seen);
     /* the scans of queries without full text split between two threads
@@ -760,24 +773,13 @@ static void test_tally_reuse(void **state)
     unsigned long cut = 0;
     size_t i, j;
     long bound;
-    int round, was;
+    int round;
 
     (void)state;
     for (i = 0; i < NQ; i++)
         stores += (unsigned long)queries[i].store;
     for (round = 0; round < 2; round++) {
-        was = imr_facets_enable(0);
-        assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
-        for (i = 0; i < NQ; i++)
-            for (j = 0; j < NO; j++)
-                expect[i][j] = answer(s, queries[i].q, &optsets[j]);
-        imr_search_close(s);
-        imr_facets_enable(was);
-        assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
-        assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
-        free(answer(s, "zzzqqq", &optsets[0]));
-        imr_facets_wait(fs);
-        imr_search_close(s);
+        fs = sql_answers_then_store(expect);
         imr_search_tally_reuse(1);
         reused = imr_search_tally_reuses();
         before = served;
