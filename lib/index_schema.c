@@ -79,7 +79,7 @@ static const char schema_sql[] =
     "  FROM items JOIN determinations ON determinations.id = items.det_id;\n"
     "CREATE VIRTUAL TABLE item_fts USING fts5(treatment, rationale,\n"
     "  diagnoses, summary, content='item_fts_src', content_rowid='id',\n"
-    "  tokenize='porter unicode61 remove_diacritics 2');\n";
+    "  tokenize='" IMR_FTS_TOKENIZE "');\n";
 
 const char *imr_index_schema_sql(void)
 {

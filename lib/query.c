@@ -1871,9 +1871,33 @@ static void fts_quote(struct imr_buf *b, const char *s)
     imr_buf_addc(b, '"');
 }
 
-static void fts_gen(struct imr_buf *b, const struct imr_qnode *n)
+/* The spellings a MATCH string leaves out (imr_query_fts_pruned). */
+struct fts_prune {
+    int (*has_rows)(const void *arg, const char *key);
+    const void *arg;
+    struct imr_buf key;
+};
+
+/* Is spelling S (a prefix with PREFIX) of a word with synonyms one that
+ * PR knows no row holds? Its key as lib/phrase_rows.h makes them. */
+static int fts_pruned(struct fts_prune *pr, const char *s, int prefix)
 {
-    size_t i, first = 1;
+    if (pr == NULL)
+        return 0;
+    imr_buf_reset(&pr->key);
+    for (; *s; s++)
+        imr_buf_addc(&pr->key, (char)(*s >= 'A' && *s <= 'Z' ?
+                                      *s - 'A' + 'a' : *s));
+    if (prefix)
+        imr_buf_adds(&pr->key, " *");
+    return imr_buf_error(&pr->key) == IMR_OK && pr->key.p != NULL &&
+           pr->has_rows(pr->arg, pr->key.p) == 0;
+}
+
+static void fts_gen(struct imr_buf *b, const struct imr_qnode *n,
+                    struct fts_prune *pr)
+{
+    size_t i, first = 1, kept = 0;
 
     switch (n->type) {
     case IMR_QN_TERM:
@@ -1882,11 +1906,20 @@ static void fts_gen(struct imr_buf *b, const struct imr_qnode *n)
             imr_buf_adds(b, "treatment : ");
         if (n->n_alts > 0 || n->column == IMR_QCOL_TREATMENT)
             imr_buf_addc(b, '(');
-        fts_quote(b, n->text);
-        if (n->prefix)
-            imr_buf_adds(b, " *");
+        /* a spelling no row holds matches nothing and adds nothing to a
+         * score or a snippet; the last one stays when all are such */
+        if (n->n_alts == 0 || !fts_pruned(pr, n->text, n->prefix)) {
+            fts_quote(b, n->text);
+            if (n->prefix)
+                imr_buf_adds(b, " *");
+            kept++;
+        }
         for (i = 0; i < n->n_alts; i++) {
-            imr_buf_adds(b, " OR ");
+            if (fts_pruned(pr, n->alts[i], 0) &&
+                (kept > 0 || i + 1 < n->n_alts))
+                continue;
+            if (kept++ > 0)
+                imr_buf_adds(b, " OR ");
             fts_quote(b, n->alts[i]);
         }
         if (n->n_alts > 0 || n->column == IMR_QCOL_TREATMENT)
@@ -1897,7 +1930,7 @@ static void fts_gen(struct imr_buf *b, const struct imr_qnode *n)
         for (i = 0; i < n->n_kids; i++) {
             if (i > 0)
                 imr_buf_adds(b, " OR ");
-            fts_gen(b, n->kids[i]);
+            fts_gen(b, n->kids[i], pr);
         }
         imr_buf_addc(b, ')');
         break;
@@ -1909,27 +1942,29 @@ static void fts_gen(struct imr_buf *b, const struct imr_qnode *n)
             if (!first)
                 imr_buf_adds(b, " AND ");
             first = 0;
-            fts_gen(b, n->kids[i]);
+            fts_gen(b, n->kids[i], pr);
         }
         imr_buf_addc(b, ')');
         for (i = 0; i < n->n_kids; i++) {
             if (n->kids[i]->type != IMR_QN_NOT)
                 continue;
             imr_buf_adds(b, " NOT ");
-            fts_gen(b, n->kids[i]->kids[0]);
+            fts_gen(b, n->kids[i]->kids[0], pr);
         }
         imr_buf_addc(b, ')');
         break;
     case IMR_QN_NOT:
-        fts_gen(b, n->kids[0]);
+        fts_gen(b, n->kids[0], pr);
         break;
     default:
         break;
     }
 }
 
-/* The MATCH strings of Q's text tree (free()); see query.h. */
-int imr_query_fts(const struct imr_query *q, char **out, char **neg)
+/* The MATCH strings of Q's text tree, without the spellings PR prunes
+ * (PR may be NULL). */
+static int fts_build(const struct imr_query *q, struct fts_prune *pr,
+                     char **out, char **neg)
 {
     struct imr_buf b = IMR_BUF_INIT, nb = IMR_BUF_INIT;
     const struct imr_qnode *r = q->root;
@@ -1942,7 +1977,7 @@ int imr_query_fts(const struct imr_query *q, char **out, char **neg)
         return IMR_OK;
     if (r->type == IMR_QN_NOT) {
         nn = 1;
-        fts_gen(&nb, r->kids[0]);
+        fts_gen(&nb, r->kids[0], pr);
     } else if (r->type == IMR_QN_AND) {
         for (i = 0; i < r->n_kids; i++)
             if (r->kids[i]->type != IMR_QN_NOT)
@@ -1951,13 +1986,13 @@ int imr_query_fts(const struct imr_query *q, char **out, char **neg)
             for (i = 0; i < r->n_kids; i++) {
                 if (nn++ > 0)
                     imr_buf_adds(&nb, " OR ");
-                fts_gen(&nb, r->kids[i]->kids[0]);
+                fts_gen(&nb, r->kids[i]->kids[0], pr);
             }
         } else {
-            fts_gen(&b, r);
+            fts_gen(&b, r, pr);
         }
     } else {
-        fts_gen(&b, r);
+        fts_gen(&b, r, pr);
     }
     if (imr_buf_error(&b) != IMR_OK || imr_buf_error(&nb) != IMR_OK) {
         imr_buf_free(&b);
@@ -1977,6 +2012,25 @@ oom:
     imr_buf_free(&b);
     imr_buf_free(&nb);
     return IMR_ENOMEM;
+}
+
+/* The MATCH strings of Q's text tree (free()); see query.h. */
+int imr_query_fts(const struct imr_query *q, char **out, char **neg)
+{
+    return fts_build(q, NULL, out, neg);
+}
+
+/* The same without the spellings no row holds; see query.h. */
+int imr_query_fts_pruned(const struct imr_query *q,
+                         int (*has_rows)(const void *arg,
+                                         const char *key),
+                         const void *arg, char **out, char **neg)
+{
+    struct fts_prune pr = {has_rows, arg, IMR_BUF_INIT};
+    int rc = fts_build(q, &pr, out, neg);
+
+    imr_buf_free(&pr.key);
+    return rc;
 }
 
 /* ---- interpretation ---- */

@@ -8,6 +8,7 @@
 #include "imr/index.h"
 #include "rank.h"
 #include "phrase_rows.h"
+#include "snippet.h"
 #include "tally_memo.h"
 
 #include <ctype.h>
@@ -29,7 +30,8 @@
 #define CACHE_MAX_BYTES (16u << 20)  /* their compact JSON, at most */
 #define CACHE_MAX_LIMIT 100   /* pages larger than this are not kept */
 
-enum { ST_CITES, ST_PAGES, ST_DIAG, ST_SNIPPET, ST_DATAVER, ST_ROWS,
+enum { ST_CITES, ST_PAGES, ST_DIAG, ST_SNIPPET, ST_SNIP_TEXT, ST_DATAVER,
+       ST_ROWS,
        ST_MATCH, ST_KEEP, ST_SCORED, ST_SCORED_DESC, ST_MATCH_RANGE,
        ST_COUNT };
 
@@ -49,6 +51,11 @@ static const char *const static_sql[ST_COUNT] = {
     [ST_SNIPPET] = "SELECT item_fts.rowid, snippet(item_fts, -1, '[', ']', "
                    "'...', 24) FROM json_each(?2) j CROSS JOIN item_fts "
                    "ON item_fts.rowid = j.value WHERE item_fts MATCH ?1",
+    /* the text FTS5 indexed for each item of the page (item_fts's
+     * content), for the snippets made here (lib/snippet.c) */
+    [ST_SNIP_TEXT] = "SELECT j.value, s.treatment, s.rationale, "
+                     "s.diagnoses, s.summary FROM json_each(?1) j CROSS "
+                     "JOIN item_fts_src s ON s.id = j.value",
     [ST_DATAVER] = "PRAGMA data_version",
     /* the store path (store_run): the page's rows by id (the columns of
      * hits_sql), and the full-text matches streamed in rowid order */
@@ -123,6 +130,10 @@ struct imr_search {
     size_t help_log_cap;
     atomic_int help_stop;            /* set: the helper's pass stops */
     int help_broken;                 /* could not be opened: not again */
+    /* item_fts's tokenizer, for the snippets (page_snippets); opened at
+     * the first page with full text */
+    struct imr_snip_tok *snip_tok;
+    int snip_broken;                 /* could not be opened: FTS5's */
 };
 
 static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv);
@@ -366,6 +377,7 @@ void imr_search_close(struct imr_search *s)
     imr_index_close(s->ix);
     imr_rank_cache_free(s->rank.cache);
     imr_rank_cache_free(s->help_rank.cache);
+    imr_snip_tok_close(s->snip_tok);
     free(s->help_log);
     free(s);
 }
@@ -785,14 +797,12 @@ static json_t *plain_snippet(const char *text)
 /* Replaces the plain snippets of the page by the highlighted FTS5
  * snippets of FTS, in one statement (an item the MATCH does not reach
  * keeps its plain snippet). */
-static int page_snippets(struct imr_search *s, const char *fts,
+static int fts5_snippets(struct imr_search *s, const char *fts,
                          const struct page_hit *ph, size_t nh, char *err)
 {
     sqlite3_stmt *st = s->st[ST_SNIPPET];
     int rc = IMR_OK, step;
 
-    if (fts == NULL)
-        return IMR_OK;
     if (bind_ids(st, 2, ph, nh, 0) != SQLITE_OK ||
         sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC) != SQLITE_OK) {
         rc = db_err(s, err, "snippet");
@@ -813,6 +823,83 @@ done:
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc;
+}
+
+static const char *const fts_columns[] = {"treatment", "rationale",
+                                          "diagnoses", "summary"};
+
+/* The same snippets made here from each item's indexed text (one
+ * statement for the page's texts, lib/snippet.c for each), without
+ * FTS5's seek of every phrase to each hit. IMR_EINVAL when FTS is not
+ * in the syntax lib/snippet.c compiles. */
+static int own_snippets(struct imr_search *s, const char *fts,
+                        const struct page_hit *ph, size_t nh, char *err)
+{
+    static const struct imr_snip_fmt fmt = {"[", "]", "...",
+                                            SNIPPET_TOKENS};
+    sqlite3_stmt *st = s->st[ST_SNIP_TEXT];
+    struct imr_snip *sn = NULL;
+    int rc, step;
+
+    if (s->snip_tok == NULL) {
+        if (s->snip_broken)
+            return IMR_EINVAL;
+        if (imr_snip_tok_open(s->db, &s->snip_tok, err) != IMR_OK) {
+            s->snip_broken = 1;
+            return IMR_EINVAL;
+        }
+    }
+    rc = imr_snip_compile(s->snip_tok, fts, fts_columns, 4, &sn, err);
+    if (rc != IMR_OK)
+        return rc;
+    if (bind_ids(st, 1, ph, nh, 0) != SQLITE_OK) {
+        rc = db_err(s, err, "snippet");
+        goto done;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *hit = page_find(ph, nh, sqlite3_column_int64(st, 0));
+        const char *text[4];
+        char *snip = NULL;
+        int k, matched;
+
+        for (k = 0; k < 4; k++)
+            text[k] = (const char *)sqlite3_column_text(st, k + 1);
+        if (hit == NULL)
+            continue;
+        rc = imr_snip_row(sn, text, &fmt, &matched, &snip, err);
+        if (rc != IMR_OK)
+            goto done;
+        if (matched && json_object_set_new(hit, "snippet", snip == NULL ?
+                                           json_null() :
+                                           json_string(snip)) != 0) {
+            free(snip);
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+        free(snip);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_err(s, err, "snippet");
+done:
+    sqlite3_reset(st);
+    imr_snip_free(sn);
+    return rc;
+}
+
+/* Replaces the plain snippets of the page by the highlighted snippets
+ * of FTS: made here, or by FTS5 for an expression lib/snippet.c does not
+ * compile. */
+static int page_snippets(struct imr_search *s, const char *fts,
+                         const struct page_hit *ph, size_t nh, char *err)
+{
+    int rc;
+
+    if (fts == NULL)
+        return IMR_OK;
+    rc = own_snippets(s, fts, ph, nh, err);
+    if (rc != IMR_EINVAL)
+        return rc;
+    return fts5_snippets(s, fts, ph, nh, err);
 }
 
 /* Does the hit's citation C (JSON) satisfy the citation filter F? */
@@ -2015,6 +2102,17 @@ done:
     return rc;
 }
 
+/* imr_query_fts_pruned's question: does a row hold the phrase of KEY?
+ * From the facet store's counts of the synonym spellings (ARG). */
+static int spelling_has_rows(const void *arg, const char *key)
+{
+    long long rows;
+
+    if (!imr_phrase_rows_get(arg, key, &rows))
+        return -1;                   /* not known: kept */
+    return rows > 0;
+}
+
 /* The store path: total, facets and the page of hits of QR from one
  * pass over the full-text matches (or, without full text, over the
  * store's items) with every filter tested in memory (imr_facets_q_test)
@@ -2035,6 +2133,7 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     struct spass p;
     json_t *facets = NULL;
     struct imr_tally tl = {0, 0, NULL};
+    char *pruned = NULL, *pruned_neg = NULL;
     size_t n, k, from;
     long long seen;
     long bound;
@@ -2068,6 +2167,18 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
         atomic_fetch_add(&tally_reuses, 1);
     if (tallied && !o->hits)
         goto counted;
+    /* without the synonym spellings no row of this state holds: the same
+     * matches, scores and snippets for less of FTS5's walking */
+    if (fts != NULL && imr_facets_phrases(f) != NULL) {
+        if (imr_query_fts_pruned(qr, spelling_has_rows,
+                                 imr_facets_phrases(f), &pruned,
+                                 &pruned_neg) != IMR_OK) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+        fts = pruned;
+        neg = pruned_neg;
+    }
     if (neg != NULL) {
         if ((excl = calloc(n / 8 + 1, 1)) == NULL) {
             rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
@@ -2197,6 +2308,8 @@ counted:
                     p.heap.v + from, p.heap.n - from, hits, err);
 done:
     free(tl.facets);
+    free(pruned);
+    free(pruned_neg);
     s->rank.allow = 0;
     s->rank.deferred = 0;
     s->rank.sig = NULL;
@@ -2627,26 +2740,31 @@ int imr_search_run_text(struct imr_search *s, const struct imr_query *qr,
 {
     json_t *res = NULL;
     const char *hit;
-    char *key;
+    char *key = NULL;
     int rc;
 
     *text = NULL;
     if (o->limit <= IMR_SEARCH_MAX_LIMIT && o->offset <= 10000000) {
         cache_check(s);
-        if ((key = cache_key(qr, o)) != NULL) {
-            hit = cache_find(s, key);
+        if ((key = cache_key(qr, o)) != NULL &&
+            (hit = cache_find(s, key)) != NULL) {
             free(key);
-            if (hit != NULL) {
-                if ((*text = strdup(hit)) == NULL)
-                    return imr_seterr(err, IMR_ENOMEM, "out of memory");
-                return IMR_OK;
-            }
+            if ((*text = strdup(hit)) == NULL)
+                return imr_seterr(err, IMR_ENOMEM, "out of memory");
+            return IMR_OK;
         }
     }
     rc = imr_search_run(s, qr, o, &res, err);
-    if (rc != IMR_OK)
+    if (rc != IMR_OK) {
+        free(key);
         return rc;
-    *text = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII);
+    }
+    /* the answer just made is in the cache as this text (unless too
+     * large to keep): copied, not written out a second time */
+    hit = key != NULL ? cache_find(s, key) : NULL;
+    *text = hit != NULL ? strdup(hit) :
+            json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII);
+    free(key);
     json_decref(res);
     if (*text == NULL)
         return imr_seterr(err, IMR_ENOMEM, "out of memory");

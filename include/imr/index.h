@@ -76,6 +76,10 @@ uint64_t imr_hash64(const void *data, size_t len);
 void imr_hash64_hex(const void *data, size_t len,
                     char out[IMR_HASH_HEX_LEN + 1]);
 
+/* The tokenizer of item_fts: FTS5's porter over unicode61 (lib/snippet.c
+ * tokenizes the hits' text with it again). */
+#define IMR_FTS_TOKENIZE "porter unicode61 remove_diacritics 2"
+
 /* The CREATE statements of schema version IMR_INDEX_SCHEMA_VERSION
  * (lib/index_schema.c; docs/schema.md explains them). */
 const char *imr_index_schema_sql(void);

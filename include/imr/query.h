@@ -118,6 +118,17 @@ void imr_query_free(struct imr_query *q);
  * IMR_OK or IMR_ENOMEM. NEG may be NULL when the caller does not care. */
 int imr_query_fts(const struct imr_query *q, char **out, char **neg);
 
+/* imr_query_fts without the spellings of a word with synonyms that
+ * HAS_ROWS(ARG, key) says no row holds (0; any other answer keeps them;
+ * the key is as lib/phrase_rows.h makes it): they would match nothing and
+ * add nothing to a BM25 score or a snippet, but FTS5 would still walk
+ * the rows holding their words ("chronic pain program"). One spelling of
+ * each word stays. Returns IMR_OK or IMR_ENOMEM. */
+int imr_query_fts_pruned(const struct imr_query *q,
+                         int (*has_rows)(const void *arg,
+                                         const char *key),
+                         const void *arg, char **out, char **neg);
+
 /* The interpretation of Q as JSON (new reference, NULL on OOM):
  * {"summary": "one line", "terms": [...], "filters": [...],
  *  "expansions": [...], "ignored": [...], "fts": "..."}. */

@@ -543,6 +543,74 @@ static void test_filters_only_and_empty(void **state)
     imr_query_free(q);
 }
 
+/* The spellings no row holds, for test_fts_pruned. */
+static const char *const no_row_spellings[] = {
+    "ultram er", "tramadol/apap", "tramadol er", "ultracet", "frp",
+    "functional restoration program", "functional restoration",
+    "multidisciplinary pain program", "interdisciplinary pain program",
+    "chronic pain program"};
+
+/* has_rows of test_fts_pruned: the spellings of ARG hold no row,
+ * "ultram" is not known (kept), the others hold rows. */
+static int no_rows(const void *arg, const char *key)
+{
+    const char *const *none = arg;
+    size_t i;
+
+    assert_ptr_equal(arg, no_row_spellings);
+    for (i = 0; i < sizeof(no_row_spellings) / sizeof(*none); i++)
+        if (strcmp(key, none[i]) == 0)
+            return 0;
+    return strcmp(key, "ultram") == 0 ? -1 : 1;
+}
+
+/* imr_query_fts_pruned leaves out the spellings no row holds, in the
+ * positive part, the excluded part and the negation alike, keeps one
+ * spelling of a word none of whose spellings holds a row, and leaves
+ * words without synonyms and column filters as they were. */
+static void test_fts_pruned(void **state)
+{
+    static const struct {
+        const char *q, *fts, *neg;
+    } cases[] = {
+        {"tramadol", "(\"tramadol\" OR \"ultram\")", NULL},
+        {"Tramadol -ultracet knee",
+         "(((\"Tramadol\" OR \"ultram\") AND \"knee\") NOT "
+         "(\"tramadol\" OR \"ultram\"))", NULL},
+        {"treatment:tramadol", "treatment : (\"tramadol\" OR \"ultram\")",
+         NULL},
+        {"-tramadol", NULL, "(\"tramadol\" OR \"ultram\")"},
+        /* every spelling of FRP holds no row: one stays */
+        {"FRP OR norco*", "((\"chronic pain program\") OR \"norco\" *)",
+         NULL},
+        {"\"medically necessary\"", "\"medically necessary\"", NULL},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct imr_query *q = parse_ok(cases[i].q);
+        char *fts = NULL, *neg = NULL, *full = fts_of(q);
+
+        assert_int_equal(imr_query_fts_pruned(q, no_rows, no_row_spellings,
+                                              &fts, &neg), IMR_OK);
+        if ((fts == NULL) != (cases[i].fts == NULL) ||
+            (fts != NULL && strcmp(fts, cases[i].fts) != 0))
+            fail_msg("%s: %s (want %s)", cases[i].q, fts ? fts : "NULL",
+                     cases[i].fts ? cases[i].fts : "NULL");
+        if ((neg == NULL) != (cases[i].neg == NULL) ||
+            (neg != NULL && strcmp(neg, cases[i].neg) != 0))
+            fail_msg("%s: neg %s", cases[i].q, neg ? neg : "NULL");
+        /* the plain string keeps every spelling */
+        if (i < 3)
+            assert_non_null(strstr(full, "\"tramadol er\""));
+        free(fts);
+        free(neg);
+        free(full);
+        imr_query_free(q);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_or_of_fields),
         cmocka_unit_test(test_negated_filters_and_or_fallback),
         cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_fts_pruned),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_filters_only_and_empty),
     };

@@ -468,6 +468,55 @@ static void test_random_queries_are_safe(void **state)
     sqlite3_close(db);
 }
 
+/* imr_search_run_text gives the compact, ASCII-escaped JSON of
+ * imr_search_run's answer: on a first run (written once, kept in the
+ * cache and copied from it), on a repeat (from the cache), and for a
+ * page too large to be cached. */
+static void test_run_text(void **state)
+{
+    static const char *const texts[] = {"MTUS", "functional", "upheld",
+                                        "\"p.49\" OR cervicalgia",
+                                        "decision:upheld", "nothingatall"};
+    static const size_t limits[] = {10, 2, IMR_SEARCH_MAX_LIMIT};
+    struct imr_search *a = NULL, *b = NULL;
+    char err[IMR_ERR_LEN] = "";
+    size_t i, l;
+    int round;
+
+    (void)state;
+    assert_int_equal(imr_search_open(db_path, &a, err), IMR_OK);
+    assert_int_equal(imr_search_open(db_path, &b, err), IMR_OK);
+    for (round = 0; round < 2; round++)
+        for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+            for (l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+                struct imr_search_opts o = {limits[l], 0,
+                                            IMR_SORT_RELEVANCE, 1, 1, 0};
+                struct imr_query *q = NULL;
+                json_t *res = NULL;
+                char *text = NULL, *want;
+
+                assert_int_equal(imr_query_parse(texts[i], &q, NULL, err),
+                                 IMR_OK);
+                assert_int_equal(imr_search_run_text(a, q, &o, &text, err),
+                                 IMR_OK);
+                /* B answers from its own cache after the first round:
+                 * drop it, so that each answer is built */
+                imr_search_close(b);
+                assert_int_equal(imr_search_open(db_path, &b, err), IMR_OK);
+                assert_int_equal(imr_search_run(b, q, &o, &res, err),
+                                 IMR_OK);
+                want = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII);
+                assert_non_null(text);
+                assert_string_equal(text, want);
+                free(want);
+                free(text);
+                json_decref(res);
+                imr_query_free(q);
+            }
+    imr_search_close(a);
+    imr_search_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_paging_facets_snippet),
         cmocka_unit_test(test_limits_and_letters),
         cmocka_unit_test(test_random_queries_are_safe),
+        cmocka_unit_test(test_run_text),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
