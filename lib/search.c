@@ -8,6 +8,7 @@
 #include "imr/index.h"
 #include "rank.h"
 #include "phrase_rows.h"
+#include "json_out.h"
 #include "snippet.h"
 #include "tally_memo.h"
 
@@ -2289,8 +2290,9 @@ counted:
         /* for the next query of this text in this state */
         tl.total = p.total;
         tl.seen = p.seen;
-        tl.facets = o->facets ? json_dumps(json_object_get(res, "facets"),
-                                           JSON_COMPACT) : NULL;
+        tl.facets = o->facets ? imr_json_compact(json_object_get(res,
+                                                                 "facets"))
+                              : NULL;
         if (!o->facets || tl.facets != NULL)
             imr_tally_memo_put(imr_facets_tally_memo(f), qr->text, &tl);
     }
@@ -2512,7 +2514,7 @@ static size_t cache_lru(const struct imr_search *s)
 static void cache_put(struct imr_search *s, char *key, const json_t *res)
 {
     /* the form imr_search_run_text hands out (and the daemon sends) */
-    char *text = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *text = imr_json_compact(res);
     size_t bytes, v;
 
     if (text == NULL) {
@@ -2762,8 +2764,7 @@ int imr_search_run_text(struct imr_search *s, const struct imr_query *qr,
     /* the answer just made is in the cache as this text (unless too
      * large to keep): copied, not written out a second time */
     hit = key != NULL ? cache_find(s, key) : NULL;
-    *text = hit != NULL ? strdup(hit) :
-            json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII);
+    *text = hit != NULL ? strdup(hit) : imr_json_compact(res);
     free(key);
     json_decref(res);
     if (*text == NULL)
