@@ -13,6 +13,7 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The code point of the UTF-8 sequence at S (N bytes left) and its
@@ -210,6 +211,8 @@ static int put_value(struct imr_buf *b, const json_t *j)
 char *imr_json_compact(const json_t *j)
 {
     struct imr_buf b = IMR_BUF_INIT;
+    size_t n;
+    char *text, *tight;
 
     if (j == NULL || (!json_is_object(j) && !json_is_array(j)))
         return NULL;
@@ -217,5 +220,10 @@ char *imr_json_compact(const json_t *j)
         imr_buf_free(&b);
         return NULL;
     }
-    return imr_buf_take(&b);
+    n = b.n;
+    if ((text = imr_buf_take(&b)) == NULL)
+        return NULL;
+    /* the buffer grew by doubling; the caches keep the text for long */
+    tight = realloc(text, n + 1);
+    return tight != NULL ? tight : text;
 }
