@@ -348,38 +348,34 @@ static int parse_seq(struct parser *ps, unsigned mask)
     return k;
 }
 
-/* NOT binds tighter than AND, AND tighter than OR; all go left to right. */
-static int parse_not(struct parser *ps, unsigned mask)
+/* The binary operators from the loosest: OR, AND, then NOT (FTS5's
+ * precedence); each groups left to right. */
+static const struct {
+    int lex, node;
+} binops[] = {{L_OR, N_OR}, {L_AND, N_AND}, {L_NOT, N_NOT}};
+
+#define N_BINOPS (sizeof(binops) / sizeof(binops[0]))
+
+/* The operands of the operator of LEVEL and looser joined by it; below
+ * the tightest, phrase sequences. */
+static int parse_level(struct parser *ps, unsigned mask, size_t level)
 {
-    int k = parse_seq(ps, mask);
+    int k;
 
-    while (ps->rc == IMR_OK && ps->lex == L_NOT) {
+    if (level == N_BINOPS)
+        return parse_seq(ps, mask);
+    k = parse_level(ps, mask, level + 1);
+    while (ps->rc == IMR_OK && ps->lex == binops[level].lex) {
         next(ps);
-        k = add_node(ps, N_NOT, k, parse_seq(ps, mask), -1);
-    }
-    return k;
-}
-
-static int parse_and(struct parser *ps, unsigned mask)
-{
-    int k = parse_not(ps, mask);
-
-    while (ps->rc == IMR_OK && ps->lex == L_AND) {
-        next(ps);
-        k = add_node(ps, N_AND, k, parse_not(ps, mask), -1);
+        k = add_node(ps, binops[level].node, k,
+                     parse_level(ps, mask, level + 1), -1);
     }
     return k;
 }
 
 static int parse_or(struct parser *ps, unsigned mask)
 {
-    int k = parse_and(ps, mask);
-
-    while (ps->rc == IMR_OK && ps->lex == L_OR) {
-        next(ps);
-        k = add_node(ps, N_OR, k, parse_and(ps, mask), -1);
-    }
-    return k;
+    return parse_level(ps, mask, 0);
 }
 
 void imr_snip_free(struct imr_snip *sn)

@@ -47,6 +47,9 @@ static const char *const written[] = {
     "\"MTUS\" AND \"page 49\"", "diagnoses : (\"lumbar\" *)",
     "(\"work\" OR \"restrictions\") AND \"return\"",
     "\"cervical\" OR \"lumbar\" OR \"thoracic\"",
+    /* precedence without parentheses: NOT, then AND, then OR */
+    "\"knee\" OR \"shoulder\" AND \"pain\" NOT \"surgery\"",
+    "\"back\" NOT \"pain\" AND \"work\" OR \"neck\"",
 };
 
 /* Syntax outside the subset: IMR_EINVAL (the caller asks FTS5). */
