@@ -42,9 +42,9 @@ struct node {
 struct imr_snip {
     struct imr_snip_tok *t;
     struct phrase *ph;
-    size_t nph, cap_ph;
+    int nph, cap_ph;
     struct node *nd;
-    size_t nnd, cap_nd;
+    int nnd, cap_nd;
     int root;
     size_t ncol;
     const char *cols[IMR_SNIP_MAX_COLS];
@@ -179,25 +179,35 @@ static void next(struct parser *ps)
     ps->p = p;
 }
 
+/* Makes room at *P (*CAP elements of SIZE bytes) for element N, doubling;
+ * -1 when out of memory (*P unchanged). */
+static int grow(void **p, int *cap, int n, size_t size)
+{
+    void *np;
+    int ncap;
+
+    if (n < *cap)
+        return 0;
+    ncap = *cap ? *cap * 2 : 64;
+    if ((np = realloc(*p, (size_t)ncap * size)) == NULL)
+        return -1;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
 static int add_node(struct parser *ps, int type, int l, int r, int phrase)
 {
     struct imr_snip *sn = ps->sn;
 
     if (ps->rc != IMR_OK)
         return -1;
-    if (sn->nnd == sn->cap_nd) {
-        size_t cap = sn->cap_nd ? sn->cap_nd * 2 : 16;
-        struct node *nd = realloc(sn->nd, cap * sizeof(*nd));
-
-        if (nd == NULL) {
-            fail(ps, IMR_ENOMEM);
-            return -1;
-        }
-        sn->nd = nd;
-        sn->cap_nd = cap;
+    if (grow((void **)&sn->nd, &sn->cap_nd, sn->nnd, sizeof(*sn->nd))) {
+        fail(ps, IMR_ENOMEM);
+        return -1;
     }
     sn->nd[sn->nnd] = (struct node){type, l, r, phrase};
-    return (int)sn->nnd++;
+    return sn->nnd++;
 }
 
 /* Tokenizer callback of a phrase: appends the token to the phrase. */
@@ -238,16 +248,9 @@ static int add_phrase(struct parser *ps, const char *text, int prefix,
 
     if (ps->rc != IMR_OK)
         return -1;
-    if (sn->nph == sn->cap_ph) {
-        size_t cap = sn->cap_ph ? sn->cap_ph * 2 : 8;
-        struct phrase *np = realloc(sn->ph, cap * sizeof(*np));
-
-        if (np == NULL) {
-            fail(ps, IMR_ENOMEM);
-            return -1;
-        }
-        sn->ph = np;
-        sn->cap_ph = cap;
+    if (grow((void **)&sn->ph, &sn->cap_ph, sn->nph, sizeof(*sn->ph))) {
+        fail(ps, IMR_ENOMEM);
+        return -1;
     }
     ph = &sn->ph[sn->nph++];
     memset(ph, 0, sizeof(*ph));
@@ -260,7 +263,7 @@ static int add_phrase(struct parser *ps, const char *text, int prefix,
         fail(ps, IMR_ENOMEM);
     else if (rc != SQLITE_OK || ph->n == 0)
         fail(ps, IMR_EINVAL);   /* FTS5 drops phrases without tokens */
-    return add_node(ps, N_PHRASE, -1, -1, (int)sn->nph - 1);
+    return add_node(ps, N_PHRASE, -1, -1, sn->nph - 1);
 }
 
 static int parse_or(struct parser *ps, unsigned mask);
@@ -380,8 +383,7 @@ static int parse_or(struct parser *ps, unsigned mask)
 
 void imr_snip_free(struct imr_snip *sn)
 {
-    size_t i;
-    int j;
+    int i, j;
 
     if (sn == NULL)
         return;
@@ -462,20 +464,6 @@ struct inst {
     int ip, ic, io;
 };
 
-static int grow(void **p, int *cap, int n, size_t size)
-{
-    void *np;
-    int ncap;
-
-    if (n < *cap)
-        return 0;
-    ncap = *cap ? *cap * 2 : 64;
-    if ((np = realloc(*p, (size_t)ncap * size)) == NULL)
-        return -1;
-    *p = np;
-    *cap = ncap;
-    return 0;
-}
 
 /* Tokenizer callback of a column: the token, and whether it starts a
  * sentence (fts5SentenceFinderCb: blanks, then '.' or ':' before it). */
@@ -597,7 +585,7 @@ static int window_score(const struct imr_snip *sn, const struct inst *in,
     long long end = (long long)pos + ntok, a;
     int i, score = 0, first = -1, last = 0;
 
-    memset(seen, 0, sn->nph);
+    memset(seen, 0, (size_t)sn->nph);
     for (i = 0; i < nin; i++)
         if (in[i].ic == col && in[i].io >= pos && in[i].io < end) {
             score += seen[in[i].ip] ? 1 : 1000;
@@ -711,15 +699,16 @@ int imr_snip_row(struct imr_snip *sn, const char *const *text,
     int nin = 0, cap_in = 0, i, k, rc = IMR_OK;
     int best_col = 0, best_start = 0, best_score = 0;
     unsigned char *occ = NULL, *live = NULL, *seen = NULL;
-    size_t col, p;
+    size_t col;
+    int p;
     struct imr_buf b = IMR_BUF_INIT;
 
     *matched = 0;
     *out = NULL;
     memset(&r, 0, sizeof(r));
-    occ = calloc(sn->nph, 1);
-    live = calloc(sn->nph, 1);
-    seen = calloc(sn->nph, 1);
+    occ = calloc((size_t)sn->nph, 1);
+    live = calloc((size_t)sn->nph, 1);
+    seen = calloc((size_t)sn->nph, 1);
     if (occ == NULL || live == NULL || seen == NULL)
         goto oom;
     /* the tokens of each column, and every phrase instance in them in
@@ -746,7 +735,7 @@ int imr_snip_row(struct imr_snip *sn, const char *const *text,
                     continue;
                 if (grow((void **)&in, &cap_in, nin, sizeof(*in)) != 0)
                     goto oom;
-                in[nin++] = (struct inst){(int)p, (int)col, i};
+                in[nin++] = (struct inst){p, (int)col, i};
                 occ[p] = 1;
             }
     }

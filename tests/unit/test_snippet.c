@@ -84,6 +84,23 @@ static int run_wait(char *const argv[])
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* lib/snippet.c's snippet (in *GOT, free()) of the row at ST whose four
+ * column texts start at column FIRST; returns whether it matches. */
+static int snip_of(struct imr_snip *sn, sqlite3_stmt *st, int first,
+                   char **got)
+{
+    const char *text[4];
+    char err[IMR_ERR_LEN] = "";
+    int k, matched = -1;
+
+    for (k = 0; k < 4; k++)
+        text[k] = (const char *)sqlite3_column_text(st, first + k);
+    *got = NULL;
+    if (imr_snip_row(sn, text, &fmt, &matched, got, err) != IMR_OK)
+        fail_msg("imr_snip_row: %s", err);
+    return matched;
+}
+
 /* Compares lib/snippet.c with snippet() for expression FTS on DB. */
 static void compare_expr(sqlite3 *db, struct imr_snip_tok *tok,
                          const char *fts, struct totals *t)
@@ -91,7 +108,7 @@ static void compare_expr(sqlite3 *db, struct imr_snip_tok *tok,
     struct imr_snip *sn = NULL;
     sqlite3_stmt *st = NULL;
     char err[IMR_ERR_LEN] = "";
-    int rc, k;
+    int rc;
 
     rc = imr_snip_compile(tok, fts, cols, 4, &sn, err);
     if (rc != IMR_OK)
@@ -106,15 +123,9 @@ static void compare_expr(sqlite3 *db, struct imr_snip_tok *tok,
     sqlite3_bind_int(st, 2, ROWS_PER_QUERY);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *want = (const char *)sqlite3_column_text(st, 1);
-        const char *text[4];
-        char *got = NULL;
-        int matched = -1;
+        char *got;
 
-        for (k = 0; k < 4; k++)
-            text[k] = (const char *)sqlite3_column_text(st, k + 2);
-        assert_int_equal(imr_snip_row(sn, text, &fmt, &matched, &got,
-                                      err), IMR_OK);
-        if (matched != 1)
+        if (snip_of(sn, st, 2, &got) != 1)
             fail_msg("%s: row %lld matches, lib/snippet.c says not", fts,
                      (long long)sqlite3_column_int64(st, 0));
         if ((want == NULL) != (got == NULL) ||
@@ -136,17 +147,12 @@ static void compare_expr(sqlite3 *db, struct imr_snip_tok *tok,
     sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, MISSES_PER_QUERY);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *text[4];
-        char *got = NULL;
-        int matched = -1;
+        char *got;
 
-        for (k = 0; k < 4; k++)
-            text[k] = (const char *)sqlite3_column_text(st, k + 1);
-        assert_int_equal(imr_snip_row(sn, text, &fmt, &matched, &got,
-                                      err), IMR_OK);
-        if (matched != 0 || got != NULL)
+        if (snip_of(sn, st, 1, &got) != 0 || got != NULL)
             fail_msg("%s: row %lld does not match, lib/snippet.c says it "
                      "does", fts, (long long)sqlite3_column_int64(st, 0));
+        free(got);
         t->misses++;
     }
     assert_int_equal(rc, SQLITE_DONE);
