@@ -40,6 +40,7 @@
 #include "imr/imr.h"
 #include "imr/index.h"
 #include "phrase_rows.h"
+#include "rank_memo.h"
 #include "tally_memo.h"
 
 #include <pthread.h>
@@ -113,6 +114,8 @@ struct imr_facets {
     struct imr_phrase_memo *memo;
     /* totals and facets of the queries answered in this state */
     struct imr_tally_memo *tally;
+    /* the ranked candidates of those queries, for their other pages */
+    struct imr_rank_memo *ranked;
     /* the facet counts of every item: a pass over most of the items
      * counts those it does not match, and subtracts (search.c) */
     struct imr_facets_cnt *every;
@@ -1114,7 +1117,8 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
             IMR_OK)
         goto done;
     if ((f->memo = imr_phrase_memo_new()) == NULL ||
-        (f->tally = imr_tally_memo_new()) == NULL) {
+        (f->tally = imr_tally_memo_new()) == NULL ||
+        (f->ranked = imr_rank_memo_new()) == NULL) {
         rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
         goto done;
     }
@@ -1182,6 +1186,7 @@ void imr_facets_free(struct imr_facets *f)
     imr_phrase_rows_free(f->phrases);
     imr_phrase_memo_free(f->memo);
     imr_tally_memo_free(f->tally);
+    imr_rank_memo_free(f->ranked);
     imr_facets_cnt_free(f->every);
     free(f);
 }
@@ -1208,6 +1213,12 @@ struct imr_phrase_memo *imr_facets_phrase_memo(const struct imr_facets *f)
 struct imr_tally_memo *imr_facets_tally_memo(const struct imr_facets *f)
 {
     return f->tally;
+}
+
+/* F's memo of the ranked candidates of queries; see facets.h. */
+struct imr_rank_memo *imr_facets_rank_memo(const struct imr_facets *f)
+{
+    return f->ranked;
 }
 
 /* Items of F; see facets.h. */
@@ -1240,7 +1251,8 @@ size_t imr_facets_bytes(const struct imr_facets *f)
     }
     return n + intern_bytes(&f->lists) + imr_facets_filter_bytes(f) +
            imr_phrase_rows_bytes(f->phrases) +
-           imr_phrase_memo_bytes(f->memo) + imr_tally_memo_bytes(f->tally);
+           imr_phrase_memo_bytes(f->memo) + imr_tally_memo_bytes(f->tally) +
+           imr_rank_memo_bytes(f->ranked, NULL);
 }
 
 /* Bytes of what only the filters read; see facets.h. */

@@ -9,6 +9,7 @@
 #include "rank.h"
 #include "phrase_rows.h"
 #include "json_out.h"
+#include "rank_memo.h"
 #include "snippet.h"
 #include "tally_memo.h"
 
@@ -129,6 +130,9 @@ struct imr_search {
     struct imr_rank_defer help_rank; /* imr_bm25's on help_db */
     struct cand *help_log;           /* rank_split's lower half, ranked */
     size_t help_log_cap;
+    struct cand *ranked_all;         /* a ranking's candidates, for the
+                                        rank memo (spass.all) */
+    size_t ranked_all_cap;
     atomic_int help_stop;            /* set: the helper's pass stops */
     int help_broken;                 /* could not be opened: not again */
     /* item_fts's tokenizer, for the snippets (page_snippets); opened at
@@ -380,6 +384,7 @@ void imr_search_close(struct imr_search *s)
     imr_rank_cache_free(s->help_rank.cache);
     imr_snip_tok_close(s->snip_tok);
     free(s->help_log);
+    free(s->ranked_all);
     free(s);
 }
 
@@ -1286,6 +1291,30 @@ unsigned long imr_search_tally_reuses(void)
     return atomic_load(&tally_reuses);
 }
 
+static atomic_ulong rank_reuses;
+static atomic_int rank_reuse_on = 1;
+
+/* Sets whether pages come from the ranked candidates kept; see
+ * search.h. */
+int imr_search_rank_reuse(int on)
+{
+    return atomic_exchange(&rank_reuse_on, on ? 1 : 0);
+}
+
+/* Pages from the ranked candidates kept; see search.h. */
+unsigned long imr_search_rank_reuses(void)
+{
+    return atomic_load(&rank_reuses);
+}
+
+static atomic_long rank_memo_min = IMR_SEARCH_RANK_MEMO_MIN;
+
+/* Sets how many candidates are kept at least; see search.h. */
+long imr_search_rank_memo_min(long n)
+{
+    return atomic_exchange(&rank_memo_min, n > 0 ? n : 1);
+}
+
 /* A candidate hit of the store path: what the page is ordered by. */
 struct cand {
     double score;             /* BM25 (lower is better) */
@@ -1433,7 +1462,23 @@ struct spass {
     size_t n_log;
     const atomic_long *peer;
     long long want;
+    /* every candidate ranked, in the order met, for the rank memo (NULL:
+     * not kept; LOST: more than CAP_ALL, what was kept is incomplete) */
+    struct cand *all;
+    size_t n_all, cap_all;
+    int lost;
 };
+
+/* Candidate C (ranked) goes to P's list of them, when kept. */
+static void spass_keep_cand(struct spass *p, const struct cand *c)
+{
+    if (p->all == NULL)
+        return;
+    if (p->n_all == p->cap_all)
+        p->lost = 1;          /* more than the bound: not expected */
+    else
+        p->all[p->n_all++] = *c;
+}
 
 /* Would candidate C enter heap H? */
 static int cheap_wants(const struct cheap *h, const struct cand *c)
@@ -1483,10 +1528,12 @@ static void spass_push(struct spass *p, size_t k, double score)
     c.date = imr_facets_date(p->f, k);
     c.k = k;
     c.id = imr_facets_item_id(p->f, k);
-    if (p->log != NULL)
+    if (p->log != NULL) {
         p->log[p->n_log++] = c;
-    else
+    } else {
         cheap_push(&p->heap, &c);
+        spass_keep_cand(p, &c);
+    }
 }
 
 /* Store index K (with SCORE) is a match: filters, count, page. */
@@ -1614,15 +1661,18 @@ static int stream_matches(struct imr_search *s, int which, const char *m,
     return stream_run(&sm, m, lo, hi, p, excl, last, err);
 }
 
-/* Makes S's log of the helper's candidates hold N: 1, else 0. */
-static int help_log_grow(struct imr_search *s, size_t n)
+/* Makes the array *V of *CAP candidates (a handle's, kept from query to
+ * query) hold N: 1, else 0 (out of memory; *V unchanged). */
+static int cands_grow(struct cand **v, size_t *cap, size_t n)
 {
-    struct cand *v = realloc(s->help_log, n * sizeof(*v));
+    struct cand *nv;
 
-    if (v == NULL)
+    if (*cap >= n)
+        return 1;
+    if ((nv = realloc(*v, n * sizeof(*nv))) == NULL)
         return 0;
-    s->help_log = v;
-    s->help_log_cap = n;
+    *v = nv;
+    *cap = n;
     return 1;
 }
 
@@ -1873,8 +1923,7 @@ static int rank_split(struct imr_search *s, const char *sig, const char *m,
 
     *counted = 0;
     if (n < 2 || (long long)n < atomic_load(&split_min) || p->left <= 0 ||
-        (s->help_log_cap < (size_t)p->left &&
-         !help_log_grow(s, (size_t)p->left)) ||
+        !cands_grow(&s->help_log, &s->help_log_cap, (size_t)p->left) ||
         helper_begin(s, sig) != 0)
         return stream_matches(s, ST_SCORED_DESC, m, INT64_MIN, INT64_MAX, p,
                               NULL, last, err);
@@ -1888,6 +1937,7 @@ static int rank_split(struct imr_search *s, const char *sig, const char *m,
     hp.bounded = 0;           /* WANT and *PEER bound it instead */
     hp.heap.v = NULL;         /* the log instead (spass_push) */
     hp.heap.n = 0;
+    hp.all = NULL;            /* this thread keeps what it takes */
     hp.log = s->help_log;
     hp.n_log = 0;
     hp.peer = &ranked;
@@ -1933,8 +1983,10 @@ static int rank_split(struct imr_search *s, const char *sig, const char *m,
         /* the newest of the lower half's candidates, up to the bound */
         need = (long long)hp.n_log < p->left ? (long long)hp.n_log
                                              : p->left;
-        for (i = 0; i < (size_t)need; i++)
+        for (i = 0; i < (size_t)need; i++) {
             cheap_push(&p->heap, &hp.log[i]);
+            spass_keep_cand(p, &hp.log[i]);
+        }
         p->left -= need;
         if (p->left <= 0)
             *last = hp.log[need - 1].id;
@@ -2103,6 +2155,58 @@ done:
     return rc;
 }
 
+/* Another page of query text KEY, whose candidates ranked under BOUND
+ * in F's state the rank memo keeps: they go to heap H. 0 when they are
+ * not kept. */
+static int ranked_page(const struct imr_facets *f, const char *key,
+                       long bound, struct cheap *h)
+{
+    struct imr_ranked r;
+    struct cand c;
+    size_t i;
+
+    if (!atomic_load(&rank_reuse_on) ||
+        !imr_rank_memo_get(imr_facets_rank_memo(f), key, bound, &r))
+        return 0;
+    for (i = 0; i < r.n; i++) {
+        c.score = r.score[i];
+        c.k = r.k[i];
+        c.date = imr_facets_date(f, c.k);
+        c.id = imr_facets_item_id(f, c.k);
+        cheap_push(h, &c);
+    }
+    imr_ranked_clear(&r);
+    atomic_fetch_add(&rank_reuses, 1);
+    return 1;
+}
+
+/* Keeps the candidates P ranked for query text KEY under BOUND in F's
+ * rank memo, for the text's other pages; not when they are few or
+ * incomplete. */
+static void ranked_keep(const struct imr_facets *f, const char *key,
+                        long bound, const struct spass *p)
+{
+    struct imr_ranked r;
+    size_t i;
+
+    if (p->all == NULL || p->lost ||
+        p->n_all < (size_t)atomic_load(&rank_memo_min))
+        return;
+    r.n = p->n_all;
+    r.bound = bound;
+    r.score = malloc(r.n * sizeof(*r.score));
+    r.k = malloc(r.n * sizeof(*r.k));
+    if (r.score == NULL || r.k == NULL) {
+        imr_ranked_clear(&r);
+        return;
+    }
+    for (i = 0; i < r.n; i++) {
+        r.score[i] = p->all[i].score;
+        r.k[i] = (uint32_t)p->all[i].k;
+    }
+    imr_rank_memo_put(imr_facets_rank_memo(f), key, &r);
+}
+
 /* imr_query_fts_pruned's question: does a row hold the phrase of KEY?
  * From the facet store's counts of the synonym spellings (ARG). */
 static int spelling_has_rows(const void *arg, const char *key)
@@ -2137,8 +2241,8 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     char *pruned = NULL, *pruned_neg = NULL;
     size_t n, k, from;
     long long seen;
-    long bound;
-    int rc = IMR_OK, cut = 0, tallied;
+    long bound = 0;
+    int rc = IMR_OK, cut = 0, tallied, ranks;
 
     *used = 0;
     memset(&p, 0, sizeof(p));
@@ -2168,6 +2272,28 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
         atomic_fetch_add(&tally_reuses, 1);
     if (tallied && !o->hits)
         goto counted;
+    if (o->hits) {
+        p.heap.cap = o->offset + o->limit < n ? o->offset + o->limit : n;
+        if (o->limit == 0)
+            p.heap.cap = 0;
+        p.heap.scored = fts != NULL && o->sort != IMR_SORT_DATE;
+        p.heap.v = malloc((p.heap.cap > 0 ? p.heap.cap : 1) *
+                          sizeof(*p.heap.v));
+        if (p.heap.v == NULL) {
+            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    bound = atomic_load(&rank_bound);
+    ranks = fts != NULL && p.heap.cap > 0 && p.heap.scored && bound > 0 &&
+            o->offset + o->limit <= (size_t)bound;
+    /* another page of a text ranked in this state: its candidates kept
+     * (the answer says the ranking was bounded when the total passes the
+     * bound, as after a ranking) */
+    if (ranks && tallied && ranked_page(f, qr->text, bound, &p.heap)) {
+        cut = 1;
+        goto counted;
+    }
     /* without the synonym spellings no row of this state holds: the same
      * matches, scores and snippets for less of FTS5's walking */
     if (fts != NULL && imr_facets_phrases(f) != NULL) {
@@ -2194,27 +2320,13 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
         rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
         goto done;
     }
-    if (o->hits) {
-        p.heap.cap = o->offset + o->limit < n ? o->offset + o->limit : n;
-        if (o->limit == 0)
-            p.heap.cap = 0;
-        p.heap.scored = fts != NULL && o->sort != IMR_SORT_DATE;
-        p.heap.v = malloc((p.heap.cap > 0 ? p.heap.cap : 1) *
-                          sizeof(*p.heap.v));
-        if (p.heap.v == NULL) {
-            rc = imr_seterr(err, IMR_ENOMEM, "out of memory");
-            goto done;
-        }
-    }
-    bound = atomic_load(&rank_bound);
     s->rank.allow = 1;
     s->rank.deferred = 0;
     s->rank.sig = sig;        /* the IDFs of this state and text, kept */
     s->rank.expr = fts;
     s->rank.known = imr_facets_phrases(f);  /* rows of synonym spellings */
     s->rank.memo = imr_facets_phrase_memo(f);  /* and of phrases counted */
-    if (fts != NULL && p.heap.cap > 0 && p.heap.scored && bound > 0 &&
-        o->offset + o->limit <= (size_t)bound) {
+    if (ranks) {
         /* newest first; BM25 (nine tenths of the cost per match) for the
          * first BOUND passing matches only, the older ones counted */
         long long last = -1;
@@ -2222,6 +2334,10 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
 
         p.bounded = 1;
         p.left = bound;
+        if (cands_grow(&s->ranked_all, &s->ranked_all_cap, (size_t)bound)) {
+            p.all = s->ranked_all;        /* kept for the other pages */
+            p.cap_all = s->ranked_all_cap;
+        }
         rc = rank_split(s, sig, fts, &p, &last, &counted, err);
         p.bounded = 0;
         if (rc == IMR_OK && last >= 0 && counted) {
@@ -2271,11 +2387,14 @@ counted:
 
         for (k = 0; k < p.heap.n; k++)
             p.heap.v[k].score = idf * p.heap.v[k].score;
+        for (k = 0; k < p.n_all; k++)
+            p.all[k].score = idf * p.all[k].score;
         /* the phrase's rows, for the IDFs of later queries with it */
         if (imr_phrase_keys(fts, &keys, &nkeys) == IMR_OK && nkeys == 1)
             imr_phrase_memo_put(s->rank.memo, keys[0], seen);
         imr_strv_free(keys, nkeys);
     }
+    ranked_keep(f, qr->text, bound, &p);
     json_object_set_new(res, "total", json_integer((json_int_t)p.total));
     if (o->facets) {
         facets = tallied ? json_loads(tl.facets, 0, NULL) :

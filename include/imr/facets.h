@@ -64,6 +64,10 @@ struct imr_phrase_memo *imr_facets_phrase_memo(const struct imr_facets *f);
  * text (lib/tally_memo.h; shared, with its own lock). */
 struct imr_tally_memo;
 struct imr_tally_memo *imr_facets_tally_memo(const struct imr_facets *f);
+/* The ranked candidates of those queries, by query text, for their other
+ * pages (lib/rank_memo.h; shared, with its own lock). */
+struct imr_rank_memo;
+struct imr_rank_memo *imr_facets_rank_memo(const struct imr_facets *f);
 
 /* The shared slot of the index file at PATH (identified by device and
  * inode), created on first use; one reference per call. IMR_OK with

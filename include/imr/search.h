@@ -64,6 +64,21 @@ unsigned long imr_search_tally_reuses(void);
  * default; tests of the counting itself turn it off; the counts are
  * still kept); returns the previous setting. */
 int imr_search_tally_reuse(int on);
+/* Queries answered by the store path since the process started whose
+ * page was picked from the candidates an earlier query of the same text
+ * ranked by relevance in the same index state (lib/rank_memo.h): another
+ * page of it, or another limit (tests, benchmarks). */
+unsigned long imr_search_rank_reuses(void);
+/* Sets whether the store path picks such pages from the candidates kept
+ * (on by default; tests turn it off to rank them again; they are still
+ * kept); returns the previous setting. */
+int imr_search_rank_reuse(int on);
+/* Sets how many candidates a ranking must have for them to be kept for
+ * the text's other pages (fewer are ranked again in well under a
+ * millisecond; tests set 1); returns the previous setting. Default
+ * IMR_SEARCH_RANK_MEMO_MIN. */
+#define IMR_SEARCH_RANK_MEMO_MIN 1000
+long imr_search_rank_memo_min(long n);
 
 /* Sets the bound on the candidates ranked by relevance, for every
  * handle; returns the previous one. When more than K items match a

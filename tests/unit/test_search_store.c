@@ -7,7 +7,8 @@
  * (case:) take the SQL path. The bound on the candidates
  * ranked: exact totals and facets, the page checked against SQL. The
  * counts of an earlier query of the same text, reused (test_tally_reuse;
- * the other tests turn the reuse off, so that every answer counts). */
+ * the other tests turn the reuse off, so that every answer counts), and
+ * the candidates it ranked, for its other pages (test_rank_reuse). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -673,6 +674,94 @@ static void test_rank_split(void **state)
     imr_facets_detach(fs);
 }
 
+/* Other pages of a text ranked before in the same state are picked from
+ * the candidates kept (lib/rank_memo.c; its minimum set to 1, so that
+ * every ranking is kept): under the default bound and two below most
+ * totals, on one thread and shared by two, every page equals the same
+ * page ranked again, byte for byte, and every page within the bound is
+ * counted as picked from the memo. */
+static void test_rank_reuse(void **state)
+{
+    static const char *const texts[] = {
+        "therapy", "\"functional improvement\"", "therapy OR imaging",
+        "medically necessary", "upheld therapy guideline:MTUS -opioid",
+        "earlier",
+        "therapy -opioid", "(year:2014 OR year:2015) therapy",
+    };
+    static const size_t pages[][2] = {     /* offset, limit */
+        {10, 10}, {5, 7}, {40, 10}, {19, 2}, {0, 25}, {250, 10}, {0, 10},
+    };
+    static const long bounds[] = {IMR_SEARCH_RANK_BOUND, 20, 37};
+    struct imr_search_opts o = {10, 0, IMR_SORT_RELEVANCE, 1, 1, 0};
+    struct imr_facets_src *fs = NULL;
+    struct imr_search *s = NULL, *s2 = NULL;
+    char err[IMR_ERR_LEN];
+    long was = imr_search_rank_bound(0), split_was, min_was;
+    unsigned long picked = 0, cut = 0, before;
+    size_t b, t, pg;
+    int split;
+
+    (void)state;
+    assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
+    assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+    free(answer(s, "zzzqqq", &o));
+    imr_facets_wait(fs);                /* the store is ready */
+    imr_search_close(s);
+    imr_search_tally_reuse(1);
+    min_was = imr_search_rank_memo_min(1);
+    split_was = imr_search_split_min(0);
+    for (split = 0; split < 2; split++) {
+        imr_search_split_min(split ? 0 : 1L << 40);
+        for (b = 0; b < sizeof(bounds) / sizeof(bounds[0]); b++) {
+            imr_search_rank_bound(bounds[b]);
+            for (t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+                assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+                assert_int_equal(imr_search_open(db_path, &s2, err),
+                                 IMR_OK);
+                o.offset = 0;
+                o.limit = 10;
+                free(answer(s, texts[t], &o));      /* ranks, keeps */
+                for (pg = 0; pg < sizeof(pages) / sizeof(pages[0]); pg++) {
+                    unsigned long got;
+                    char *a, *e;
+
+                    o.offset = pages[pg][0];
+                    o.limit = pages[pg][1];
+                    before = imr_search_rank_reuses();
+                    a = answer(s, texts[t], &o);
+                    got = imr_search_rank_reuses() - before;
+                    imr_search_rank_reuse(0);
+                    e = answer(s2, texts[t], &o);
+                    imr_search_rank_reuse(1);
+                    if (strcmp(a, e) != 0)
+                        fail_msg("%s, bound %ld, offset %zu, limit %zu, "
+                                 "split %d:\n ranked %s\n picked %s",
+                                 texts[t], bounds[b], o.offset, o.limit,
+                                 split, e, a);
+                    if (o.offset == 0 && o.limit == 10)
+                        assert_int_equal(got, 0);   /* the cached answer */
+                    else
+                        assert_int_equal(got, o.offset + o.limit <=
+                                              (size_t)bounds[b]);
+                    picked += got;
+                    cut += got && strstr(a, "\"rank_bound\"") != NULL;
+                    free(a);
+                    free(e);
+                }
+                imr_search_close(s);
+                imr_search_close(s2);
+            }
+        }
+    }
+    assert_true(picked >= 2 * 8 * 5);
+    assert_true(cut >= 20);
+    imr_search_tally_reuse(0);
+    imr_search_rank_memo_min(min_was);
+    imr_search_split_min(split_was);
+    imr_search_rank_bound(was);
+    imr_facets_detach(fs);
+}
+
 /* The store's filter columns stay small (bytes per item). */
 static void test_store_bytes(void **state)
 {
@@ -760,7 +849,10 @@ static void test_gap_counts(void **state)
  * memo (the second time, all of them). Then a letter more: the new state
  * counts again, and its answers are the new SQL ones. Under a bound below
  * most totals, where the reuse skips counting past the ranked candidates,
- * the answers equal those that counted. (Last: it writes.) */
+ * the answers equal those that counted. Every ranking is kept for the
+ * text's other pages (lib/rank_memo.c, its minimum set to 1), so the
+ * pages picked from the candidates kept are held to SQL's too. (Last: it
+ * writes.) */
 static void test_tally_reuse(void **state)
 {
     static char *expect[NQ][NO];
@@ -770,9 +862,9 @@ static void test_tally_reuse(void **state)
     struct imr_record *r;
     char err[IMR_ERR_LEN];
     unsigned long served = 0, hits_seen = 0, reused, stores = 0, before;
-    unsigned long cut = 0;
+    unsigned long cut = 0, picked = imr_search_rank_reuses();
     size_t i, j;
-    long bound;
+    long bound, min_was = imr_search_rank_memo_min(1);
     int round;
 
     (void)state;
@@ -841,6 +933,9 @@ static void test_tally_reuse(void **state)
     imr_search_rank_bound(bound);
     imr_facets_detach(fs);
     assert_true(hits_seen > NQ * 3 * 2);
+    /* pages 5-11 and 40-49 of the texts with full text, at least */
+    assert_true(imr_search_rank_reuses() - picked >= 2 * 30);
+    imr_search_rank_memo_min(min_was);
 }
 
 int main(void)
@@ -851,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_rank_bound),
         cmocka_unit_test(test_rank_split),
         cmocka_unit_test(test_gap_counts),
+        cmocka_unit_test(test_rank_reuse),
         cmocka_unit_test(test_tally_reuse),   /* last: it writes */
     };
 
