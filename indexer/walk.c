@@ -75,16 +75,24 @@ static int add_file(struct walk_list *l, const char *path)
     return 0;
 }
 
-/* Walks folder DIR. Symbolic links to files are followed, links to
- * folders are not (no cycles). Returns 0 or -1 after a message. */
+/* Walks folder DIR, a resolved path (realpath's: its subfolders are
+ * walked as DIR/NAME, never through a link, so they are resolved too).
+ * Symbolic links to files are followed, links to folders are not (no
+ * cycles). A plain file's path DIR/NAME is then already the one realpath
+ * would give: only links are resolved, and the file type readdir gives
+ * spares an lstat per file (100k letters: the walk, before any letter is
+ * parsed, took 0.6 s, mostly realpath's readlink calls). Returns 0 or -1
+ * after a message. */
 static int walk_dir(struct walk_list *l, const char *dir, int depth)
 {
     DIR *d = NULL;
     struct dirent *de;
     struct stat st;
     char *path = NULL;
+    const char *sep = dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" :
+                      "/";
     size_t cap = 0, need;
-    int rc = 0;
+    int rc = 0, is_dir, is_reg;
 
     if (depth > WALK_MAX_DEPTH) {
         fprintf(stderr, "imr-index: %s: folders nested too deep\n", dir);
@@ -109,22 +117,31 @@ static int walk_dir(struct walk_list *l, const char *dir, int depth)
             path = np;
             cap = need;
         }
-        snprintf(path, cap, "%s/%s", dir, de->d_name);
-        if (lstat(path, &st) != 0) {
-            fprintf(stderr, "imr-index: %s: %s\n", path, strerror(errno));
-            rc = -1;
-            break;
+        snprintf(path, cap, "%s%s%s", dir, sep, de->d_name);
+        is_dir = de->d_type == DT_DIR;
+        is_reg = de->d_type == DT_REG;
+        if (!is_dir && !is_reg) {   /* a link, or a type not given */
+            if (lstat(path, &st) != 0) {
+                fprintf(stderr, "imr-index: %s: %s\n", path,
+                        strerror(errno));
+                rc = -1;
+                break;
+            }
+            is_dir = S_ISDIR(st.st_mode);
+            is_reg = S_ISREG(st.st_mode);
+            if (S_ISLNK(st.st_mode) && stat(path, &st) == 0 &&
+                S_ISREG(st.st_mode) && wanted_name(de->d_name)) {
+                rc = add_file(l, path);    /* resolved */
+                continue;
+            }
         }
-        if (S_ISDIR(st.st_mode)) {
+        if (is_dir)
             rc = walk_dir(l, path, depth + 1);
-            continue;
+        else if (is_reg && wanted_name(de->d_name) &&
+                 list_add(l, path) != 0) {
+            fprintf(stderr, "imr-index: out of memory\n");
+            rc = -1;
         }
-        if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 ||
-                                    !S_ISREG(st.st_mode)))
-            continue;   /* dangling, or a link to a folder */
-        if (!S_ISREG(st.st_mode) || !wanted_name(de->d_name))
-            continue;
-        rc = add_file(l, path);
     }
     if (rc == 0 && errno != 0) {
         fprintf(stderr, "imr-index: %s: %s\n", dir, strerror(errno));
