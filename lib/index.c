@@ -5,6 +5,7 @@
 #include "imr/index.h"
 #include "imr/buf.h"
 #include "imr/imr.h"
+#include "json_out.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -360,7 +361,7 @@ int imr_packer_pack(struct imr_packer *pk, const struct imr_record *rec,
     *blob = NULL;
     *n = 0;
     js = imr_record_to_json(rec, 0);
-    if (js == NULL || (record = json_dumps(js, JSON_COMPACT)) == NULL) {
+    if (js == NULL || (record = imr_json_compact_utf8(js)) == NULL) {
         json_decref(js);
         return imr_seterr(err, IMR_ENOMEM, "out of memory");
     }
@@ -634,7 +635,7 @@ int imr_index_train(struct imr_index *ix, struct imr_record *const *recs,
         if (k < i)
             continue;
         js = imr_record_to_json(recs[i], 0);
-        record = js ? json_dumps(js, JSON_COMPACT) : NULL;
+        record = js ? imr_json_compact_utf8(js) : NULL;
         json_decref(js);
         if (record == NULL) {
             rc = imr_seterr(err, IMR_ENOMEM, "out of memory");

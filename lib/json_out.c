@@ -1,5 +1,6 @@
 /* Compact JSON text; see lib/json_out.h. It writes what Jansson 2.14's
- * dump.c writes with JSON_COMPACT | JSON_ENSURE_ASCII: members in
+ * dump.c writes with JSON_COMPACT | JSON_ENSURE_ASCII (or JSON_COMPACT
+ * alone, where code points above 0x7F stay as they are): members in
  * insertion order, integers with "%lld", reals with "%.17g" (".0" added
  * when neither '.' nor 'e' is there; the exponent without '+' and leading
  * zeros), strings escaped as \" \\ \b \f \n \r \t, other code points
@@ -53,8 +54,9 @@ static size_t utf8_next(const unsigned char *s, size_t n, long *cp)
     return len;
 }
 
-/* Appends string S of N bytes, quoted and escaped; -1 if not UTF-8. */
-static int put_string(struct imr_buf *b, const char *s, size_t n)
+/* Appends string S of N bytes, quoted and escaped (with ASCII, every
+ * code point above 0x7F as \uXXXX); -1 if not UTF-8. */
+static int put_string(struct imr_buf *b, const char *s, size_t n, int ascii)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
     char seq[16];
@@ -83,6 +85,10 @@ static int put_string(struct imr_buf *b, const char *s, size_t n)
         case '\r': imr_buf_add(b, "\\r", 2); break;
         case '\t': imr_buf_add(b, "\\t", 2); break;
         default:
+            if (!ascii && cp > 0x7F) {
+                imr_buf_add(b, (const char *)p - len, len);
+                break;
+            }
             if (cp < 0x10000) {
                 snprintf(seq, sizeof(seq), "\\u%04X", (unsigned)cp);
             } else {
@@ -155,7 +161,7 @@ static json_t *unconst(const json_t *j)
     return u.m;
 }
 
-static int put_value(struct imr_buf *b, const json_t *j)
+static int put_value(struct imr_buf *b, const json_t *j, int ascii)
 {
     size_t i;
 
@@ -168,10 +174,10 @@ static int put_value(struct imr_buf *b, const json_t *j)
             if (i > 0)
                 imr_buf_addc(b, ',');
             if (put_string(b, json_object_iter_key(it),
-                           json_object_iter_key_len(it)) != 0)
+                           json_object_iter_key_len(it), ascii) != 0)
                 return -1;
             imr_buf_addc(b, ':');
-            if (put_value(b, json_object_iter_value(it)) != 0)
+            if (put_value(b, json_object_iter_value(it), ascii) != 0)
                 return -1;
             it = json_object_iter_next(unconst(j), it);
         }
@@ -183,13 +189,14 @@ static int put_value(struct imr_buf *b, const json_t *j)
         for (i = 0; i < json_array_size(j); i++) {
             if (i > 0)
                 imr_buf_addc(b, ',');
-            if (put_value(b, json_array_get(j, i)) != 0)
+            if (put_value(b, json_array_get(j, i), ascii) != 0)
                 return -1;
         }
         imr_buf_addc(b, ']');
         return 0;
     case JSON_STRING:
-        return put_string(b, json_string_value(j), json_string_length(j));
+        return put_string(b, json_string_value(j), json_string_length(j),
+                          ascii);
     case JSON_INTEGER:
         put_int(b, json_integer_value(j));
         return 0;
@@ -208,7 +215,8 @@ static int put_value(struct imr_buf *b, const json_t *j)
     }
 }
 
-char *imr_json_compact(const json_t *j)
+/* The text of J, with every code point above 0x7F escaped when ASCII. */
+static char *compact(const json_t *j, int ascii)
 {
     struct imr_buf b = IMR_BUF_INIT;
     size_t n;
@@ -216,7 +224,7 @@ char *imr_json_compact(const json_t *j)
 
     if (j == NULL || (!json_is_object(j) && !json_is_array(j)))
         return NULL;
-    if (put_value(&b, j) != 0) {
+    if (put_value(&b, j, ascii) != 0) {
         imr_buf_free(&b);
         return NULL;
     }
@@ -226,4 +234,14 @@ char *imr_json_compact(const json_t *j)
     /* the buffer grew by doubling; the caches keep the text for long */
     tight = realloc(text, n + 1);
     return tight != NULL ? tight : text;
+}
+
+char *imr_json_compact(const json_t *j)
+{
+    return compact(j, 1);
+}
+
+char *imr_json_compact_utf8(const json_t *j)
+{
+    return compact(j, 0);
 }

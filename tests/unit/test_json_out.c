@@ -1,4 +1,5 @@
-/* lib/json_out.c against json_dumps(J, JSON_COMPACT | JSON_ENSURE_ASCII):
+/* lib/json_out.c against json_dumps(J, JSON_COMPACT | JSON_ENSURE_ASCII)
+ * and json_dumps(J, JSON_COMPACT) (imr_json_compact_utf8):
  * equal bytes for values written for each case of the format (every
  * escape, UTF-8 of 2 to 4 bytes, keys, integer and real edges) and for
  * thousands of random trees; NULL where json_dumps gives NULL (a string
@@ -20,18 +21,24 @@
 
 #include "json_out.h"
 
-/* Asserts that imr_json_compact(J) is json_dumps's text; takes J. */
+/* Asserts that imr_json_compact(J) and imr_json_compact_utf8(J) are
+ * json_dumps's texts with and without JSON_ENSURE_ASCII; takes J. */
 static void check(json_t *j)
 {
-    char *want = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-    char *got = imr_json_compact(j);
+    int ascii;
 
-    if ((want == NULL) != (got == NULL) ||
-        (want != NULL && strcmp(want, got) != 0))
-        fail_msg("\n  jansson: %s\n  ours:    %s", want ? want : "(null)",
-                 got ? got : "(null)");
-    free(want);
-    free(got);
+    for (ascii = 0; ascii < 2; ascii++) {
+        char *want = json_dumps(j, JSON_COMPACT |
+                                (ascii ? JSON_ENSURE_ASCII : 0));
+        char *got = ascii ? imr_json_compact(j) : imr_json_compact_utf8(j);
+
+        if ((want == NULL) != (got == NULL) ||
+            (want != NULL && strcmp(want, got) != 0))
+            fail_msg("\n  jansson: %s\n  ours:    %s (ascii %d)",
+                     want ? want : "(null)", got ? got : "(null)", ascii);
+        free(want);
+        free(got);
+    }
     json_decref(j);
 }
 
@@ -80,6 +87,7 @@ static void test_cases(void **state)
         check(a);
     }
     assert_null(imr_json_compact(NULL));
+    assert_null(imr_json_compact_utf8(NULL));
     {
         json_t *s = json_string("x");
 
