@@ -1370,7 +1370,7 @@ static int put_citation(struct imr_index *ix, long long item_id,
         if (json_array_append_new(sec, json_string(c->sections[i])) != 0)
             break;
     if (i < c->n_sections ||
-        (sections = json_dumps(sec, JSON_COMPACT)) == NULL) {
+        (sections = imr_json_compact_utf8(sec)) == NULL) {
         json_decref(sec);
         return imr_seterr(err, IMR_ENOMEM, "out of memory");
     }
