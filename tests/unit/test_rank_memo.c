@@ -49,6 +49,19 @@ static void check(struct imr_rank_memo *m, const char *key, long bound,
     imr_ranked_clear(&want);
 }
 
+/* Asserts that M, EMPTY bytes when empty, holds one text: KEY with N
+ * candidates. */
+static void check_size(struct imr_rank_memo *m, size_t empty,
+                       const char *key, size_t n)
+{
+    size_t queries;
+
+    assert_int_equal(imr_rank_memo_bytes(m, &queries),
+                     empty + strlen(key) + 1 +
+                     n * (sizeof(double) + sizeof(uint32_t)));
+    assert_int_equal(queries, 1);
+}
+
 /* A text's candidates are found under its bound only; the copy handed
  * out is the caller's; a later ranking replaces them. */
 static void test_get_put(void **state)
@@ -76,19 +89,13 @@ static void test_get_put(void **state)
     got.k[1] = 7;
     imr_ranked_clear(&got);
     check(m, "therapy", 10000, 500, 3);
-    assert_int_equal(imr_rank_memo_bytes(m, &n),
-                     empty + strlen("therapy") + 1 +
-                     500 * (sizeof(double) + sizeof(uint32_t)));
-    assert_int_equal(n, 1);
+    check_size(m, empty, "therapy", 500);
     /* ranked again under another bound: replaced */
     r = make(20, 20, 9);
     imr_rank_memo_put(m, "therapy", &r);
     check(m, "therapy", 20, 20, 9);
     assert_int_equal(imr_rank_memo_get(m, "therapy", 10000, &got), 0);
-    assert_int_equal(imr_rank_memo_bytes(m, &n),
-                     empty + strlen("therapy") + 1 +
-                     20 * (sizeof(double) + sizeof(uint32_t)));
-    assert_int_equal(n, 1);
+    check_size(m, empty, "therapy", 20);
     /* NULL memo or key: nothing kept (the arrays freed), nothing found */
     r = make(5, 20, 1);
     imr_rank_memo_put(NULL, "x", &r);
