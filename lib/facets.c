@@ -2290,27 +2290,145 @@ static int fq_test(const struct imr_facets *f, const struct fq *q,
     return r;
 }
 
+/* Does unit U (a filter, or an OR group) of Q pass item K? */
+static int unit_test(const struct imr_facets_q *q, size_t u, size_t k)
+{
+    size_t a = q->unit[u], z = q->unit[u + 1], i;
+
+    if (q->q[a].src->any_of == 0)
+        return fq_test(q->f, &q->q[a], k) == 1;
+    for (i = a; i < z; i++)
+        if (fq_test(q->f, &q->q[i], k) == 1)
+            return 1;
+    return 0;
+}
+
 /* Whether item K passes every filter; see facets.h. */
 int imr_facets_q_test(const struct imr_facets_q *q, size_t k)
 {
-    size_t u, i;
+    size_t u;
 
-    for (u = 0; u < q->n_units; u++) {
-        size_t a = q->unit[u], z = q->unit[u + 1];
+    /* a unit "(0 OR a OR b ...)" is true when one member is */
+    for (u = 0; u < q->n_units; u++)
+        if (!unit_test(q, u, k))
+            return 0;
+    return 1;
+}
 
-        if (q->q[a].src->any_of == 0) {
-            if (fq_test(q->f, &q->q[a], k) != 1)
-                return 0;
+/* fq_test's result R (1 true, 0 false, 2 NULL) of a value id V: 0 is
+ * NULL, else the filter's byte for the value. */
+#define VALUE_R(q, v) ((v) == 0 ? 2u : (unsigned)(q)->bits[(v)])
+
+/* Keeps, of the items at indexes LO..HI-1 (IN NULL) or of the N indexes
+ * IN, those that pass filter Q (fq_test == 1): their indexes into OUT,
+ * which may be IN; returns how many. The test of Q's field is chosen
+ * once, then one tight loop computes fq_test's result R for each item
+ * and appends without a branch. */
+static size_t fq_pass(const struct imr_facets *f, const struct fq *q,
+                      size_t lo, size_t hi, const uint32_t *in, size_t n,
+                      uint32_t *out)
+{
+    const struct pcol *col = NULL;
+    unsigned neg = q->src->negate ? 1u : 0u;
+    size_t m = 0, i, k, count = in != NULL ? n : hi - lo;
+    uint32_t v;
+    unsigned r;
+
+#define ITEM(i) (in != NULL ? (size_t)in[i] : lo + (i))
+#define DET(k) pcol_get(&f->it_det, (k))
+#define EACH(R)                                                         \
+    for (i = 0; i < count; i++) {                                       \
+        k = ITEM(i);                                                    \
+        r = (R);                                                        \
+        out[m] = (uint32_t)k;                                           \
+        m += (r != 2) & (r ^ neg);                                      \
+    }
+    switch (q->src->field) {
+    case IMR_QF_DECISION:
+    case IMR_QF_CATEGORY:
+    case IMR_QF_SUBCATEGORY:
+        col = q->src->field == IMR_QF_DECISION ? &f->it_dec :
+              q->src->field == IMR_QF_CATEGORY ? &f->it_catv : &f->it_subv;
+        EACH((v = pcol_get(col, k), VALUE_R(q, v)))
+        break;
+    case IMR_QF_OUTCOME:
+    case IMR_QF_GENDER:
+    case IMR_QF_PROGRAM:
+    case IMR_QF_TYPE:
+    case IMR_QF_YEAR:
+        col = q->src->field == IMR_QF_OUTCOME ? &f->d_out :
+              q->src->field == IMR_QF_GENDER ? &f->d_gender :
+              q->src->field == IMR_QF_PROGRAM ? &f->d_prog :
+              q->src->field == IMR_QF_TYPE ? &f->d_type : &f->d_year;
+        EACH((v = pcol_get(col, DET(k)), VALUE_R(q, v)))
+        break;
+    case IMR_QF_AGE:
+        EACH((v = pcol_get(&f->d_age, DET(k)),
+              v == 0 ? 2u : (unsigned)((long)v - 1 >= q->lo &&
+                                       (long)v - 1 <= q->hi)))
+        break;
+    case IMR_QF_DATE:
+    case IMR_QF_INJURED:
+    case IMR_QF_RECEIVED:
+        /* "col IS NOT NULL AND ...": false, never NULL */
+        col = q->src->field == IMR_QF_DATE ? &f->d_date :
+              q->src->field == IMR_QF_INJURED ? &f->d_inj : &f->d_rec;
+        EACH((v = pcol_get(col, DET(k)),
+              (unsigned)(v != 0 && (!q->has_lo || (long)v - 1 >= q->lo) &&
+                         (!q->has_hi || (long)v - 1 <= q->hi))))
+        break;
+    case IMR_QF_DIAGNOSIS:
+    case IMR_QF_SPECIALTY:
+    case IMR_QF_LICENSURE:
+        col = q->src->field == IMR_QF_DIAGNOSIS ? &f->d_diag :
+              q->src->field == IMR_QF_SPECIALTY ? &f->d_spec : &f->d_lic;
+        EACH((unsigned)memo_test(f, q, pcol_get(col, DET(k)), list_test))
+        break;
+    case IMR_QF_CITE:
+    case IMR_QF_BY:
+        EACH((unsigned)memo_test(f, q, pcol_get(&f->it_cit, k), cite_test))
+        break;
+    default:                  /* as fq_test decides, negation included */
+        for (i = 0; i < count; i++) {
+            k = ITEM(i);
+            out[m] = (uint32_t)k;
+            m += fq_test(f, q, k) == 1;
+        }
+        break;
+    }
+#undef EACH
+#undef DET
+#undef ITEM
+    return m;
+}
+
+/* The items of LO..HI-1 passing every filter; see facets.h. */
+size_t imr_facets_q_pass(const struct imr_facets_q *q, size_t lo,
+                         size_t hi, uint32_t *out)
+{
+    size_t n = hi - lo, k, u, i;
+
+    for (u = 0; u < q->n_units && n > 0; u++) {
+        const struct fq *q0 = &q->q[q->unit[u]];
+        const uint32_t *in = u == 0 ? NULL : out;
+
+        if (q0->src->any_of == 0) {
+            n = fq_pass(q->f, q0, lo, hi, in, n, out);
             continue;
         }
-        /* "(0 OR a OR b ...)": true when one member is */
-        for (i = a; i < z; i++)
-            if (fq_test(q->f, &q->q[i], k) == 1)
-                break;
-        if (i == z)
-            return 0;
+        /* an OR group: item by item */
+        for (i = 0, k = 0; i < n; i++) {
+            size_t x = in != NULL ? in[i] : lo + i;
+
+            out[k] = (uint32_t)x;
+            k += (size_t)unit_test(q, u, x);
+        }
+        n = k;
     }
-    return 1;
+    if (q->n_units == 0)
+        for (k = lo; k < hi; k++)
+            out[k - lo] = (uint32_t)k;
+    return n;
 }
 
 /* The index of item ID; see facets.h. */

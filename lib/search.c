@@ -1491,13 +1491,27 @@ static int cheap_wants(const struct cheap *h, const struct cand *c)
  * is counted (total, facets); returns whether it is a candidate for the
  * page (scored: every passing match, as its score is not known yet; by
  * date: only one that would enter the heap now). */
+static int spass_passed(struct spass *p, size_t k);
+
+/* Is store index K excluded (a negated text matches it)? */
+static int spass_excluded(const struct spass *p, size_t k)
+{
+    return p->excl != NULL && (p->excl[k / 8] >> (k % 8)) & 1;
+}
+
 static int spass_take(struct spass *p, size_t k)
+{
+    if (!imr_facets_q_test(p->q, k))
+        return 0;
+    return spass_passed(p, k);
+}
+
+/* spass_take of store index K, which passes the filters. */
+static int spass_passed(struct spass *p, size_t k)
 {
     struct cand c;
 
-    if (p->excl != NULL && (p->excl[k / 8] >> (k % 8)) & 1)
-        return 0;
-    if (!imr_facets_q_test(p->q, k))
+    if (spass_excluded(p, k))
         return 0;
     p->total++;
     if (p->cnt != NULL)
@@ -1534,13 +1548,6 @@ static void spass_push(struct spass *p, size_t k, double score)
         cheap_push(&p->heap, &c);
         spass_keep_cand(p, &c);
     }
-}
-
-/* Store index K (with SCORE) is a match: filters, count, page. */
-static void spass_row(struct spass *p, size_t k, double score)
-{
-    if (spass_take(p, k))
-        spass_push(p, k, score);
 }
 
 /* imr_keep(rowid): the WHERE test of the store path's full-text
@@ -2005,25 +2012,75 @@ struct scan_job {
     int rc;
 };
 
-/* Store indexes [LO, HI) into P, one item at a time (a query without
- * full text: filters, total, facets, the page by date). *STOP, when
- * not NULL, is set by the thread that runs out of time and read by the
- * other; IMR_ELIMIT past the deadline. */
+/* Store indexes [LO, HI) into P (a query without full text: filters,
+ * total, facets, the page by date), SCAN_BLOCK items at a time: the
+ * filters pick a block's items (imr_facets_q_pass), then each is
+ * counted. *STOP, when not NULL, is set by the thread that runs out of
+ * time and read by the other; IMR_ELIMIT past the deadline. */
+#define SCAN_BLOCK 1024
 static int scan_range(struct imr_search *s, struct spass *p, size_t lo,
                       size_t hi, atomic_int *stop)
 {
-    size_t k;
+    uint32_t pass[SCAN_BLOCK];
+    size_t b, e, n, i, k, blocks = 0;
 
-    for (k = lo; k < hi; k++) {
-        if ((k & 65535) == 65535 &&
+    for (b = lo; b < hi; b = e) {
+        /* the time limit, every 64 blocks (65,536 items) */
+        if ((++blocks & 63) == 0 &&
             ((stop != NULL && atomic_load(stop)) || progress_cb(s))) {
             if (stop != NULL)
                 atomic_store(stop, 1);
             return IMR_ELIMIT;
         }
-        spass_row(p, k, 0);
+        e = hi - b > SCAN_BLOCK ? b + SCAN_BLOCK : hi;
+        n = imr_facets_q_pass(p->q, b, e, pass);
+        if (p->miss == NULL) {
+            for (i = 0; i < n; i++)
+                if (spass_passed(p, pass[i]))
+                    spass_push(p, pass[i], 0);
+            continue;
+        }
+        /* by gaps (P->cnt NULL): the items that fail go to P->miss */
+        for (k = b, i = 0; k < e; k++) {
+            if (i < n && pass[i] == k) {
+                i++;
+                if (!spass_excluded(p, k)) {
+                    if (spass_passed(p, k))
+                        spass_push(p, k, 0);
+                    continue;
+                }
+            }
+            imr_facets_cnt_add_at(p->miss, k);
+        }
     }
     return IMR_OK;
+}
+
+static atomic_ulong gap_scans;
+
+/* Scans of the store counted by gaps; see search.h. */
+unsigned long imr_search_gap_scans(void)
+{
+    return atomic_load(&gap_scans);
+}
+
+/* Would most of the store's items pass P's filters and exclusions? A
+ * test of SCAN_SAMPLE items spread over the store (of each, in a
+ * smaller one). */
+#define SCAN_SAMPLE 512
+static int scan_dense(const struct spass *p)
+{
+    size_t n = imr_facets_items(p->f), m, step, i, k, hits = 0;
+
+    if (n == 0)
+        return 0;
+    m = n < SCAN_SAMPLE ? n : SCAN_SAMPLE;
+    step = n / m;
+    for (i = 0; i < m; i++) {
+        k = i * step + step / 2;
+        hits += imr_facets_q_test(p->q, k) && !spass_excluded(p, k);
+    }
+    return hits * 5 > m * 3;                /* more than 60% */
 }
 
 static void *scan_job_run(void *arg)
@@ -2042,26 +2099,41 @@ static void *scan_job_run(void *arg)
 static int scan_split(struct imr_search *s, struct spass *p, char *err)
 {
     size_t n = imr_facets_items(p->f), k;
+    struct imr_facets_cnt *cnt = p->cnt, *miss = NULL, *hmiss = NULL;
     struct scan_job job;
     struct spass hp;
     atomic_int stop = 0;
     pthread_t th;
     int rc;
 
+    /* most items pass: count the few that fail, then every item's
+     * counts less theirs (as count_rest does for a boilerplate phrase) */
+    if (cnt != NULL && scan_dense(p)) {
+        if (imr_facets_cnt_new(p->f, &miss) != IMR_OK)
+            return imr_seterr(err, IMR_ENOMEM, "out of memory");
+        atomic_fetch_add(&gap_scans, 1);
+        p->cnt = NULL;
+        p->miss = miss;
+    }
     if (n < 2 || (long long)n < atomic_load(&split_min))
         goto one;
     hp = *p;                  /* same store, filters, exclusions */
     hp.cnt = NULL;
+    hp.miss = NULL;
     hp.total = 0;
     hp.heap.n = 0;
     hp.heap.v = NULL;
     if ((p->cnt != NULL && imr_facets_cnt_new(p->f, &hp.cnt) != IMR_OK) ||
+        (miss != NULL && imr_facets_cnt_new(p->f, &hmiss) != IMR_OK) ||
         (hp.heap.v = malloc((hp.heap.cap > 0 ? hp.heap.cap : 1) *
                             sizeof(*hp.heap.v))) == NULL) {
         imr_facets_cnt_free(hp.cnt);
+        imr_facets_cnt_free(hmiss);
+        hmiss = NULL;
         free(hp.heap.v);
         goto one;
     }
+    hp.miss = hmiss;
     memset(&job, 0, sizeof(job));
     job.s = s;
     job.p = &hp;
@@ -2070,6 +2142,8 @@ static int scan_split(struct imr_search *s, struct spass *p, char *err)
     job.stop = &stop;
     if (pthread_create(&th, NULL, scan_job_run, &job) != 0) {
         imr_facets_cnt_free(hp.cnt);
+        imr_facets_cnt_free(hmiss);
+        hmiss = NULL;
         free(hp.heap.v);
         goto one;
     }
@@ -2081,14 +2155,26 @@ static int scan_split(struct imr_search *s, struct spass *p, char *err)
     p->total += hp.total;
     if (p->cnt != NULL)
         imr_facets_cnt_merge(p->cnt, hp.cnt);
+    if (miss != NULL)
+        imr_facets_cnt_merge(miss, hmiss);
     for (k = 0; k < hp.heap.n; k++)
         cheap_push(&p->heap, &hp.heap.v[k]);
     imr_facets_cnt_free(hp.cnt);
+    imr_facets_cnt_free(hmiss);
     free(hp.heap.v);
     goto out;
 one:
     rc = scan_range(s, p, 0, n, NULL);
 out:
+    if (miss != NULL) {
+        p->cnt = cnt;
+        p->miss = NULL;
+        if (rc == IMR_OK) {
+            imr_facets_cnt_merge(cnt, imr_facets_cnt_every(p->f));
+            imr_facets_cnt_sub(cnt, miss);
+        }
+        imr_facets_cnt_free(miss);
+    }
     if (rc == IMR_ELIMIT)
         return imr_seterr(err, IMR_ELIMIT, "the query took too long");
     return rc;

@@ -6,6 +6,7 @@
 #define IMR_FACETS_H
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include "imr/query.h"
@@ -135,6 +136,14 @@ int imr_facets_q_new(const struct imr_facets *f,
 void imr_facets_q_free(struct imr_facets_q *q);
 /* Whether the item at index K of the store passes every filter. */
 int imr_facets_q_test(const struct imr_facets_q *q, size_t k);
+/* The items at indexes LO to HI - 1 that pass every filter (those for
+ * which imr_facets_q_test is true): their indexes, ascending, into OUT
+ * (room for HI - LO); returns how many. A scan of the store tests its
+ * items a block at a time through this: a filter on a column of values
+ * is one tight loop over that column, and each further filter tests
+ * only the items left. */
+size_t imr_facets_q_pass(const struct imr_facets_q *q, size_t lo,
+                         size_t hi, uint32_t *out);
 /* The index in F of item ID, searched forward from *POS first (ids in
  * ascending order are found in amortised constant time); *POS is moved
  * to it. -1 when F has no such item (no letter). */

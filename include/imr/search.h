@@ -110,6 +110,11 @@ unsigned long imr_search_rank_splits(void);
  * started: without filters, when most items match, the items a pass
  * skips are counted and taken from the counts of every item (tests). */
 unsigned long imr_search_gap_counts(void);
+/* Scans of the store (queries without full text) counted by gaps since
+ * the process started: when a sample of the items says most pass the
+ * filters, the items that fail are counted and taken from the counts of
+ * every item (tests). */
+unsigned long imr_search_gap_scans(void);
 
 /* Runs Q like imr_search_run, but returns the answer as compact JSON
  * text with non-ASCII characters escaped (malloc'd, no newline) in

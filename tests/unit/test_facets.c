@@ -200,6 +200,8 @@ static const char *const queries[] = {
     "year:2015", "year:2014-2016 imaging", "diagnosis:lumbago",
     "category:pharmaceuticals", "by:reviewer opioid",
     "zzzqqq", "year:1990", "norco", "exercise OR imaging",
+    /* without text, most items passing: counted by gaps */
+    "-program:dmhc", "-year:1990", "-norco", "-year:1990 -norco",
 };
 
 /* Total and facets of TEXT on S (hits and facets, as /v1/search asks),
@@ -301,6 +303,9 @@ static void test_store_equals_sql(void **state)
     char *expect[NQ * 2];
     struct imr_facets_src *fs = NULL;
     char err[IMR_ERR_LEN];
+    unsigned long gaps, splits;
+    long split_was;
+    int reuse_was;
     json_t *all;
 
     (void)state;
@@ -311,9 +316,22 @@ static void test_store_equals_sql(void **state)
     assert_int_equal(json_array_size(json_object_get(json_object_get(
         all, "facets"), "treatment")), IMR_SEARCH_FACET_TOP);
     json_decref(all);
+    gaps = imr_search_gap_scans();
     assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
     ready(fs);
     assert_int_equal(compare_all(expect), NQ * 2);
+    /* the last four queries' scans, in both sorts, counted by gaps */
+    assert_true(imr_search_gap_scans() - gaps >= 8);
+    /* again, every scan split between two threads, no count reused */
+    split_was = imr_search_split_min(0);
+    reuse_was = imr_search_tally_reuse(0);
+    gaps = imr_search_gap_scans();
+    splits = imr_search_splits();
+    assert_int_equal(compare_all(expect), NQ * 2);
+    assert_true(imr_search_gap_scans() - gaps >= 8);
+    assert_true(imr_search_splits() > splits);
+    imr_search_split_min(split_was);
+    imr_search_tally_reuse(reuse_was);
     imr_facets_detach(fs);
     free_all(expect);
 }
@@ -550,12 +568,97 @@ static void test_count_by_list(void **state)
     imr_index_close(ix);
 }
 
+/* imr_facets_q_pass gives, for any range of the store, the items
+ * imr_facets_q_test passes, in order: every filter field, negated, in
+ * OR groups and after other filters (the scan of a query without text
+ * reads the store through it). */
+static void test_q_pass(void **state)
+{
+    static const char *const filters[] = {
+        "decision:upheld", "-decision:upheld", "decision:overturned",
+        "outcome:upheld", "-outcome:upheld", "gender:female",
+        "-gender:male age:40..50", "age:55..60", "-age:30..45",
+        "program:dmhc", "-program:dmhc", "type:experimental",
+        "-type:experimental", "category:pharmaceuticals",
+        "-category:pharmaceuticals", "subcategory:opioids",
+        "year:2014..2016", "-year:2015", "date:2014..2016-06",
+        "-date:..2015", "injured:2010..2012", "-injured:2010..2012",
+        "received:2014..", "specialty:\"pain medicine\"",
+        "-specialty:pain", "licensure:california",
+        "-licensure:california", "dx:lumbago", "-dx:lumbago",
+        "diagnosis:pain gender:male", "guideline:MTUS", "-guideline:ODG",
+        "page:49", "guideline:ACOEM page:20-30",
+        "by:reviewer guideline:MTUS", "-by:reviewer",
+        "(year:2014 OR year:2015)",
+        "(decision:overturned OR guideline:ODG) gender:female",
+        "gender:female (year:2014 OR dx:lumbago)",
+        "-(category:pharmaceuticals OR subcategory:mri)",
+        "year:2013..2018 decision:upheld -gender:male dx:pain page:49",
+    };
+    struct imr_index *ix = NULL;
+    struct imr_facets *f = NULL;
+    char err[IMR_ERR_LEN];
+    size_t n, i, w, k, got, want, compiled = 0, partial = 0;
+    uint32_t *out;
+
+    (void)state;
+    assert_int_equal(imr_index_open(db_path, IMR_INDEX_RDONLY, &ix, err),
+                     IMR_OK);
+    assert_int_equal(imr_facets_build(imr_index_db(ix), NULL, &f, err),
+                     IMR_OK);
+    n = imr_facets_items(f);
+    assert_true(n > 40);
+    out = malloc(n * sizeof(*out));
+    assert_non_null(out);
+    for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+        /* the whole store, the edges, odd cuts */
+        const size_t win[][2] = {{0, n}, {0, 1}, {n - 1, n}, {3, n - 5},
+                                 {n / 3, n / 3 + 7}, {n / 2, n / 2}};
+        struct imr_query *q = NULL;
+        struct imr_facets_q *fq = NULL;
+
+        assert_int_equal(imr_query_parse(filters[i], &q, NULL, err),
+                         IMR_OK);
+        assert_null(q->root);
+        assert_int_equal(imr_facets_q_new(f, q->filters, q->n_filters,
+                                          &fq), IMR_OK);
+        if (fq == NULL) {             /* taken by the SQL path */
+            imr_query_free(q);
+            continue;
+        }
+        compiled++;
+        for (w = 0; w < sizeof(win) / sizeof(win[0]); w++) {
+            got = imr_facets_q_pass(fq, win[w][0], win[w][1], out);
+            for (k = win[w][0], want = 0; k < win[w][1]; k++) {
+                if (!imr_facets_q_test(fq, k))
+                    continue;
+                if (want >= got || out[want] != k)
+                    fail_msg("%s: item %zu of %zu..%zu", filters[i], k,
+                             win[w][0], win[w][1]);
+                want++;
+            }
+            assert_int_equal(got, want);
+            if (w == 0 && got > 0 && got < n)
+                partial++;
+        }
+        imr_facets_q_free(fq);
+        imr_query_free(q);
+    }
+    /* the store tests nearly all of them, most keeping some items */
+    assert_true(compiled >= 38);
+    assert_true(partial >= 20);
+    free(out);
+    imr_facets_free(f);
+    imr_index_close(ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_equals_sql),
         cmocka_unit_test(test_store_figures),
         cmocka_unit_test(test_count_by_list),
+        cmocka_unit_test(test_q_pass),
         cmocka_unit_test(test_follows_writes),
         cmocka_unit_test(test_threads),
     };
