@@ -241,6 +241,10 @@ def markdown(r, png_rel):
     L.append("Machine: %s cores (%s), %s RAM, load %s at start, SQLite %s."
              % (m.get("nproc"), m.get("cpu"), m.get("mem"), m.get("load"),
                 m.get("sqlite")))
+    if m.get("page_reclaim", "none") != "none":
+        # each timed phase reads its inputs again first (bench/run: warm)
+        L.append("The kernel's page cache reclaim: %s (each timed phase "
+                 "reads its inputs again first)." % m["page_reclaim"])
     L.append("Command: `bench/run --count %d`; raw figures in "
              "`bench/results/%s`." % (n, r.get("json_name", "")))
     L.append("")
