@@ -2215,76 +2215,105 @@ static int memo_test(const struct imr_facets *f, const struct fq *q,
     return r;
 }
 
+/* The column filter field FIELD reads, with *DET set when it is the
+ * letter's (read at the item's letter) rather than the item's; NULL for
+ * a field the store does not test (case:). */
+static const struct pcol *field_col(const struct imr_facets *f, int field,
+                                    int *det)
+{
+    *det = 1;
+    switch (field) {
+    case IMR_QF_OUTCOME:
+        return &f->d_out;
+    case IMR_QF_GENDER:
+        return &f->d_gender;
+    case IMR_QF_PROGRAM:
+        return &f->d_prog;
+    case IMR_QF_TYPE:
+        return &f->d_type;
+    case IMR_QF_YEAR:
+        return &f->d_year;
+    case IMR_QF_AGE:
+        return &f->d_age;
+    case IMR_QF_DATE:
+        return &f->d_date;
+    case IMR_QF_INJURED:
+        return &f->d_inj;
+    case IMR_QF_RECEIVED:
+        return &f->d_rec;
+    case IMR_QF_DIAGNOSIS:
+        return &f->d_diag;
+    case IMR_QF_SPECIALTY:
+        return &f->d_spec;
+    case IMR_QF_LICENSURE:
+        return &f->d_lic;
+    default:
+        break;
+    }
+    *det = 0;
+    switch (field) {
+    case IMR_QF_DECISION:
+        return &f->it_dec;
+    case IMR_QF_CATEGORY:
+        return &f->it_catv;
+    case IMR_QF_SUBCATEGORY:
+        return &f->it_subv;
+    case IMR_QF_CITE:
+    case IMR_QF_BY:
+        return &f->it_cit;
+    default:
+        return NULL;
+    }
+}
+
+/* fq_test's result before negation (1 true, 0 false, 2 NULL) for value
+ * V of filter Q's column, by kind of field: an age range, a date range,
+ * a value id (0 is NULL). Macros, so that fq_pass's loops inline them. */
+#define AGE_R(q, v)                                                     \
+    ((v) == 0 ? 2u : (unsigned)((long)(v) - 1 >= (q)->lo &&             \
+                                (long)(v) - 1 <= (q)->hi))
+/* "col IS NOT NULL AND ...": false, never NULL */
+#define DATE_R(q, v)                                                    \
+    ((unsigned)((v) != 0 && (!(q)->has_lo || (long)(v) - 1 >= (q)->lo) && \
+                (!(q)->has_hi || (long)(v) - 1 <= (q)->hi)))
+#define VALUE_R(q, v) ((v) == 0 ? 2u : (unsigned)(q)->bits[(v)])
+
+/* The same for every field: name lists and citation facts are interned
+ * sets, tested once each (memo_test). */
+static int value_r(const struct imr_facets *f, const struct fq *q,
+                   uint32_t v)
+{
+    switch (q->src->field) {
+    case IMR_QF_AGE:
+        return (int)AGE_R(q, v);
+    case IMR_QF_DATE:
+    case IMR_QF_INJURED:
+    case IMR_QF_RECEIVED:
+        return (int)DATE_R(q, v);
+    case IMR_QF_DIAGNOSIS:
+    case IMR_QF_SPECIALTY:
+    case IMR_QF_LICENSURE:
+        return memo_test(f, q, v, list_test);
+    case IMR_QF_CITE:
+    case IMR_QF_BY:
+        return memo_test(f, q, v, cite_test);
+    default:
+        return (int)VALUE_R(q, v);
+    }
+}
+
 /* 1 true, 0 false, 2 NULL: filter Q (negation included) on item K. */
 static int fq_test(const struct imr_facets *f, const struct fq *q,
                    size_t k)
 {
-    uint32_t det, v = 0;
-    int r;
+    const struct pcol *col;
+    uint32_t v = 0;
+    int det, r;
 
-    det = pcol_get(&f->it_det, k);
-    switch (q->src->field) {
-    case IMR_QF_DECISION:
-        v = pcol_get(&f->it_dec, k);
-        break;
-    case IMR_QF_OUTCOME:
-        v = pcol_get(&f->d_out, det);
-        break;
-    case IMR_QF_GENDER:
-        v = pcol_get(&f->d_gender, det);
-        break;
-    case IMR_QF_PROGRAM:
-        v = pcol_get(&f->d_prog, det);
-        break;
-    case IMR_QF_TYPE:
-        v = pcol_get(&f->d_type, det);
-        break;
-    case IMR_QF_CATEGORY:
-        v = pcol_get(&f->it_catv, k);
-        break;
-    case IMR_QF_SUBCATEGORY:
-        v = pcol_get(&f->it_subv, k);
-        break;
-    case IMR_QF_YEAR:
-        v = pcol_get(&f->d_year, det);
-        break;
-    default:
-        break;
-    }
-    switch (q->src->field) {
-    case IMR_QF_AGE:
-        v = pcol_get(&f->d_age, det);
-        r = v == 0 ? 2 : (long)v - 1 >= q->lo && (long)v - 1 <= q->hi;
-        break;
-    case IMR_QF_DATE:
-    case IMR_QF_INJURED:
-    case IMR_QF_RECEIVED:
-        v = pcol_get(q->src->field == IMR_QF_DATE ? &f->d_date :
-                     q->src->field == IMR_QF_INJURED ? &f->d_inj :
-                     &f->d_rec, det);
-        /* "col IS NOT NULL AND ...": false, never NULL */
-        r = v != 0 && (!q->has_lo || (long)v - 1 >= q->lo) &&
-            (!q->has_hi || (long)v - 1 <= q->hi);
-        break;
-    case IMR_QF_DIAGNOSIS:
-    case IMR_QF_SPECIALTY:
-    case IMR_QF_LICENSURE: {
-        uint32_t id = pcol_get(q->src->field == IMR_QF_DIAGNOSIS ?
-                               &f->d_diag : q->src->field ==
-                               IMR_QF_SPECIALTY ? &f->d_spec : &f->d_lic,
-                               det);
-
-        r = memo_test(f, q, id, list_test);
-        break;
-    }
-    case IMR_QF_CITE:
-    case IMR_QF_BY:
-        r = memo_test(f, q, pcol_get(&f->it_cit, k), cite_test);
-        break;
-    default:
-        r = v == 0 ? 2 : q->bits[v];
-        break;
-    }
+    col = field_col(f, q->src->field, &det);
+    if (col != NULL)
+        v = pcol_get(col, det ? pcol_get(&f->it_det, k) : k);
+    r = value_r(f, q, v);
     if (q->src->negate && r != 2)
         r = !r;
     return r;
@@ -2315,90 +2344,68 @@ int imr_facets_q_test(const struct imr_facets_q *q, size_t k)
     return 1;
 }
 
-/* fq_test's result R (1 true, 0 false, 2 NULL) of a value id V: 0 is
- * NULL, else the filter's byte for the value. */
-#define VALUE_R(q, v) ((v) == 0 ? 2u : (unsigned)(q)->bits[(v)])
-
 /* Keeps, of the items at indexes LO..HI-1 (IN NULL) or of the N indexes
  * IN, those that pass filter Q (fq_test == 1): their indexes into OUT,
- * which may be IN; returns how many. The test of Q's field is chosen
- * once, then one tight loop computes fq_test's result R for each item
- * and appends without a branch. */
+ * which may be IN; returns how many. The column and the kind of test are
+ * chosen once, then one tight loop per kind computes fq_test's result R
+ * for each item and appends without a branch. */
 static size_t fq_pass(const struct imr_facets *f, const struct fq *q,
                       size_t lo, size_t hi, const uint32_t *in, size_t n,
                       uint32_t *out)
 {
-    const struct pcol *col = NULL;
+    int det;
+    const struct pcol *col = field_col(f, q->src->field, &det);
     unsigned neg = q->src->negate ? 1u : 0u;
     size_t m = 0, i, k, count = in != NULL ? n : hi - lo;
     uint32_t v;
     unsigned r;
 
-#define ITEM(i) (in != NULL ? (size_t)in[i] : lo + (i))
-#define DET(k) pcol_get(&f->it_det, (k))
-#define EACH(R)                                                         \
+#define LOOP(AT, R)                                                     \
     for (i = 0; i < count; i++) {                                       \
-        k = ITEM(i);                                                    \
+        k = in != NULL ? (size_t)in[i] : lo + i;                        \
+        v = pcol_get(col, (AT));                                        \
         r = (R);                                                        \
         out[m] = (uint32_t)k;                                           \
         m += (r != 2) & (r ^ neg);                                      \
     }
+#define EACH(R)                                                         \
+    if (det) {                /* the letter's column */                 \
+        LOOP(pcol_get(&f->it_det, k), R)                                \
+    } else {                                                            \
+        LOOP(k, R)                                                      \
+    }
+    if (col == NULL) {        /* as fq_test decides: not the store's */
+        for (i = 0; i < count; i++) {
+            k = in != NULL ? (size_t)in[i] : lo + i;
+            out[m] = (uint32_t)k;
+            m += fq_test(f, q, k) == 1;
+        }
+        return m;
+    }
     switch (q->src->field) {
-    case IMR_QF_DECISION:
-    case IMR_QF_CATEGORY:
-    case IMR_QF_SUBCATEGORY:
-        col = q->src->field == IMR_QF_DECISION ? &f->it_dec :
-              q->src->field == IMR_QF_CATEGORY ? &f->it_catv : &f->it_subv;
-        EACH((v = pcol_get(col, k), VALUE_R(q, v)))
-        break;
-    case IMR_QF_OUTCOME:
-    case IMR_QF_GENDER:
-    case IMR_QF_PROGRAM:
-    case IMR_QF_TYPE:
-    case IMR_QF_YEAR:
-        col = q->src->field == IMR_QF_OUTCOME ? &f->d_out :
-              q->src->field == IMR_QF_GENDER ? &f->d_gender :
-              q->src->field == IMR_QF_PROGRAM ? &f->d_prog :
-              q->src->field == IMR_QF_TYPE ? &f->d_type : &f->d_year;
-        EACH((v = pcol_get(col, DET(k)), VALUE_R(q, v)))
-        break;
     case IMR_QF_AGE:
-        EACH((v = pcol_get(&f->d_age, DET(k)),
-              v == 0 ? 2u : (unsigned)((long)v - 1 >= q->lo &&
-                                       (long)v - 1 <= q->hi)))
+        EACH(AGE_R(q, v))
         break;
     case IMR_QF_DATE:
     case IMR_QF_INJURED:
     case IMR_QF_RECEIVED:
-        /* "col IS NOT NULL AND ...": false, never NULL */
-        col = q->src->field == IMR_QF_DATE ? &f->d_date :
-              q->src->field == IMR_QF_INJURED ? &f->d_inj : &f->d_rec;
-        EACH((v = pcol_get(col, DET(k)),
-              (unsigned)(v != 0 && (!q->has_lo || (long)v - 1 >= q->lo) &&
-                         (!q->has_hi || (long)v - 1 <= q->hi))))
+        EACH(DATE_R(q, v))
         break;
     case IMR_QF_DIAGNOSIS:
     case IMR_QF_SPECIALTY:
     case IMR_QF_LICENSURE:
-        col = q->src->field == IMR_QF_DIAGNOSIS ? &f->d_diag :
-              q->src->field == IMR_QF_SPECIALTY ? &f->d_spec : &f->d_lic;
-        EACH((unsigned)memo_test(f, q, pcol_get(col, DET(k)), list_test))
+        EACH((unsigned)memo_test(f, q, v, list_test))
         break;
     case IMR_QF_CITE:
     case IMR_QF_BY:
-        EACH((unsigned)memo_test(f, q, pcol_get(&f->it_cit, k), cite_test))
+        EACH((unsigned)memo_test(f, q, v, cite_test))
         break;
-    default:                  /* as fq_test decides, negation included */
-        for (i = 0; i < count; i++) {
-            k = ITEM(i);
-            out[m] = (uint32_t)k;
-            m += fq_test(f, q, k) == 1;
-        }
+    default:
+        EACH(VALUE_R(q, v))
         break;
     }
 #undef EACH
-#undef DET
-#undef ITEM
+#undef LOOP
     return m;
 }
 

@@ -200,6 +200,8 @@ static const char *const queries[] = {
     "year:2015", "year:2014-2016 imaging", "diagnosis:lumbago",
     "category:pharmaceuticals", "by:reviewer opioid",
     "zzzqqq", "year:1990", "norco", "exercise OR imaging",
+    "-date:..2015", "gender:male year:2014..2016", "-age:30..45",
+    "-injured:2010..2012", "decision:overturned -gender:female",
     /* without text, most items passing: counted by gaps */
     "-program:dmhc", "-year:1990", "-norco", "-year:1990 -norco",
 };
