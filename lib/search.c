@@ -1487,26 +1487,16 @@ static int cheap_wants(const struct cheap *h, const struct cand *c)
                           cand_before(c, &h->v[0], h->scored));
 }
 
-/* Store index K is a match: is it one (filters, exclusions)? If so it
- * is counted (total, facets); returns whether it is a candidate for the
- * page (scored: every passing match, as its score is not known yet; by
- * date: only one that would enter the heap now). */
-static int spass_passed(struct spass *p, size_t k);
-
 /* Is store index K excluded (a negated text matches it)? */
 static int spass_excluded(const struct spass *p, size_t k)
 {
     return p->excl != NULL && (p->excl[k / 8] >> (k % 8)) & 1;
 }
 
-static int spass_take(struct spass *p, size_t k)
-{
-    if (!imr_facets_q_test(p->q, k))
-        return 0;
-    return spass_passed(p, k);
-}
-
-/* spass_take of store index K, which passes the filters. */
+/* Store index K passes the filters: is it a match (exclusions)? If so it
+ * is counted (total, facets); returns whether it is a candidate for the
+ * page (scored: every passing match, as its score is not known yet; by
+ * date: only one that would enter the heap now). */
 static int spass_passed(struct spass *p, size_t k)
 {
     struct cand c;
@@ -1527,6 +1517,14 @@ static int spass_passed(struct spass *p, size_t k)
     c.date = imr_facets_date(p->f, k);
     c.id = imr_facets_item_id(p->f, k);
     return cheap_wants(&p->heap, &c);
+}
+
+/* spass_passed of store index K, when it passes the filters. */
+static int spass_take(struct spass *p, size_t k)
+{
+    if (!imr_facets_q_test(p->q, k))
+        return 0;
+    return spass_passed(p, k);
 }
 
 /* Candidate K (with SCORE) goes to the page heap. */
