@@ -6,9 +6,14 @@
 #include "imr/imr.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Windows-1252 code points of the bytes 0x80-0x9f (0 = undefined). */
 static const unsigned short cp1252[32] = {
@@ -76,12 +81,17 @@ static void decode(const unsigned char *s, size_t n, struct imr_buf *b)
     while (i < n && imr_buf_error(b) == IMR_OK) {
         unsigned c = s[i];
 
-        if (c == '\r') {
+        if ((c >= 0x20 && c < 0x7f) || c == '\n') {
+            /* a run of printable ASCII and line feeds is copied whole
+             * (a CR ends it: CRLF and CR become LF below) */
+            k = i + 1;
+            while (k < n && ((s[k] >= 0x20 && s[k] < 0x7f) || s[k] == '\n'))
+                k++;
+            imr_buf_add(b, (const char *)s + i, k - i);
+            i = k;
+        } else if (c == '\r') {
             if (i + 1 >= n || s[i + 1] != '\n')
                 imr_buf_addc(b, '\n');
-            i++;
-        } else if (c == '\n') {
-            imr_buf_addc(b, '\n');
             i++;
         } else if (c == '\f') {
             /* a page break ends a line but is no blank line itself */
@@ -91,10 +101,7 @@ static void decode(const unsigned char *s, size_t n, struct imr_buf *b)
         } else if (c == '\t' || c == '\v') {
             imr_buf_addc(b, ' ');
             i++;
-        } else if (c < 0x20 || c == 0x7f) {
-            i++;
-        } else if (c < 0x80) {
-            imr_buf_addc(b, (char)c);
+        } else if (c < 0x80) {           /* other control bytes, DEL */
             i++;
         } else if ((k = utf8_len(s + i, n - i)) > 0) {
             if (k == 2 && c == 0xc2 && s[i + 1] == 0xa0)
@@ -202,12 +209,12 @@ static int next_line(const char *p, size_t n, size_t *pos,
                      const char **s, size_t *len)
 {
     size_t i = *pos, e;
+    const char *s_end;
 
     if (i >= n)
         return 0;
-    e = i;
-    while (e < n && p[e] != '\n')
-        e++;
+    s_end = memchr(p + i, '\n', n - i);
+    e = s_end != NULL ? (size_t)(s_end - p) : n;
     *pos = e + 1;
     *s = p + i;
     while (e > i && p[e - 1] == ' ')
@@ -312,16 +319,37 @@ done:
     return rc;
 }
 
+/* 1 if byte C is a control byte other than LF, CR, tab and form feed,
+ * or DEL: what makes input look binary. */
+static int binary_byte(unsigned c)
+{
+    return (c < 0x20 && c != '\n' && c != '\r' && c != '\t' &&
+            c != '\f') || c == 0x7f;
+}
+
 int Imr_text_looks_binary(const char *s, size_t len)
 {
-    size_t i, bad = 0, n = len < 65536 ? len : 65536;
+    const uint64_t ones = 0x0101010101010101u;
+    const uint64_t high = 0x8080808080808080u;
+    size_t i = 0, k, bad = 0, n = len < 65536 ? len : 65536;
+    uint64_t v, del;
 
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t' &&
-             c != '\f') || c == 0x7f)
-            bad++;
+    while (i < n) {
+        /* 8 bytes with no byte below 0x20 and no DEL (most words of a
+         * text) are skipped whole; the others are counted byte by byte */
+        if (i + 8 <= n) {
+            memcpy(&v, s + i, 8);
+            del = v ^ (ones * 0x7fu);
+            if ((((v - ones * 0x20u) & ~v) | ((del - ones) & ~del)) &
+                high) {
+                for (k = i + 8; i < k; i++)
+                    bad += (size_t)binary_byte((unsigned char)s[i]);
+            } else {
+                i += 8;
+            }
+            continue;
+        }
+        bad += (size_t)binary_byte((unsigned char)s[i++]);
     }
     return n > 0 && bad * 10 > n;
 }
@@ -331,6 +359,51 @@ int Imr_text_looks_binary(const char *s, size_t len)
 static int fold(unsigned char c)
 {
     return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* The first I in [I, END) where H[I] is LO or UP, the two cases of one
+ * byte (LO == UP for a byte that is no letter); END if none. The parser
+ * searches each letter a dozen times, so this compares 16 bytes at a time
+ * with SSE2, and 8 at a time without: OR-ing 0x20 into a byte maps UP to
+ * LO (for a letter nothing else maps there; for other bytes the
+ * candidates are checked one by one), and the word's XOR with LO has a
+ * zero byte exactly where one matched. */
+static size_t scan_cases(const unsigned char *h, size_t i, size_t end,
+                         unsigned char lo, unsigned char up)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    const uint64_t high = 0x8080808080808080u;
+    const uint64_t want = ones * (uint64_t)(lo | 0x20u);
+    size_t stop;
+    uint64_t v;
+
+#if defined(__SSE2__)
+    const __m128i vlo = _mm_set1_epi8((char)lo), vup = _mm_set1_epi8((char)up);
+
+    for (; i + 16 <= end; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(h + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(x, vlo), _mm_cmpeq_epi8(x, vup)));
+
+        if (m != 0)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (i < end) {
+        if (i + 8 <= end) {
+            memcpy(&v, h + i, 8);
+            v = (v | ones * 0x20u) ^ want;
+            if (((v - ones) & ~v & high) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        /* a candidate in the next 8 bytes (or the last few) */
+        for (stop = end - i > 8 ? i + 8 : end; i < stop; i++)
+            if (h[i] == lo || h[i] == up)
+                return i;
+    }
+    return end;
 }
 
 const char *Imr_text_find(const char *hay, size_t n, const char *needle)
@@ -344,9 +417,7 @@ const char *Imr_text_find(const char *hay, size_t n, const char *needle)
         return NULL;
     lo = (unsigned char)fold(nd[0]);
     up = lo >= 'a' && lo <= 'z' ? (unsigned char)(lo - ('a' - 'A')) : lo;
-    for (i = 0; i + k <= n; i++) {
-        if (h[i] != lo && h[i] != up)
-            continue;
+    for (i = 0; (i = scan_cases(h, i, n - k + 1, lo, up)) <= n - k; i++) {
         for (j = 1; j < k && fold(h[i + j]) == fold(nd[j]); j++)
             ;
         if (j == k)
@@ -382,15 +453,17 @@ static size_t match_ws(const char *hay, size_t n, const char *needle)
 const char *Imr_text_find_ws(const char *hay, size_t n, const char *needle,
                              size_t *mlen)
 {
-    int first = fold((unsigned char)needle[0]);
+    int first = fold((unsigned char)needle[0]), up;
     size_t i, k;
 
     *mlen = 0;
     if (needle[0] == '\0' || needle[0] == ' ')
         return NULL;
-    for (i = 0; i < n; i++) {
-        if (fold((unsigned char)hay[i]) == first &&
-            (k = match_ws(hay + i, n - i, needle)) > 0) {
+    up = first >= 'a' && first <= 'z' ? first - ('a' - 'A') : first;
+    for (i = 0; (i = scan_cases((const unsigned char *)hay, i, n,
+                                (unsigned char)first,
+                                (unsigned char)up)) < n; i++) {
+        if ((k = match_ws(hay + i, n - i, needle)) > 0) {
             *mlen = k;
             return hay + i;
         }
@@ -398,26 +471,33 @@ const char *Imr_text_find_ws(const char *hay, size_t n, const char *needle,
     return NULL;
 }
 
+/* 1 for the white space Imr_text_flatten collapses: space, LF, tab, form
+ * feed, CR. */
+static int flat_space(unsigned char c)
+{
+    const unsigned ctl = 1u << '\t' | 1u << '\n' | 1u << '\f' | 1u << '\r';
+
+    return c == ' ' || (c < ' ' && (ctl >> c & 1u));
+}
+
 char *Imr_text_flatten(const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     char *r;
-    size_t i, o = 0;
-    int space = 0;
+    size_t i = 0, o = 0;
 
     r = malloc(n + 1);
     if (r == NULL)
         return NULL;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r') {
-            space = o > 0;
-            continue;
-        }
-        if (space)
+    for (;;) {
+        while (i < n && flat_space(u[i]))
+            i++;
+        if (i == n)
+            break;
+        if (o > 0)
             r[o++] = ' ';
-        space = 0;
-        r[o++] = (char)c;
+        while (i < n && !flat_space(u[i]))
+            r[o++] = (char)u[i++];
     }
     r[o] = '\0';
     return r;
