@@ -21,7 +21,9 @@
 #include <sqlite3.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -744,6 +746,72 @@ done:
     return rc;
 }
 
+/* The file a first build writes (fresh_file), deleted if SIGINT or
+ * SIGTERM stops the build: the index does not exist until it is done. */
+static const char *volatile fresh_now;
+static struct sigaction fresh_old[2];   /* SIGINT's and SIGTERM's before */
+static int fresh_guarded[2];
+
+static void fresh_on_signal(int sig)
+{
+    if (fresh_now != NULL)
+        unlink(fresh_now);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* From now on, deletes PATH when SIGINT or SIGTERM stops the process;
+ * with NULL, no more. Only for a signal that would stop it: one ignored
+ * stays ignored, and a caller's handler stays (imr-index watch stops
+ * when its build is done). */
+static void fresh_guard(const char *path)
+{
+    static const int sigs[2] = {SIGINT, SIGTERM};
+    struct sigaction sa;
+    int i;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = fresh_on_signal;
+    sigemptyset(&sa.sa_mask);
+    fresh_now = path;
+    for (i = 0; i < 2; i++) {
+        if (path == NULL) {
+            if (fresh_guarded[i])
+                sigaction(sigs[i], &fresh_old[i], NULL);
+            fresh_guarded[i] = 0;
+        } else if (sigaction(sigs[i], NULL, &fresh_old[i]) == 0 &&
+                   fresh_old[i].sa_handler == SIG_DFL) {
+            fresh_guarded[i] = sigaction(sigs[i], &sa, NULL) == 0;
+        }
+    }
+}
+
+/* For an index that does not exist yet: creates an empty file beside it
+ * for the build to write (IMR_INDEX_FRESH) into *TMP (free()), to move
+ * into place when committed. NULL when the index exists, or when no such
+ * file can be made: the build then writes the index itself. */
+static char *fresh_file(const char *db)
+{
+    struct stat st;
+    char *tmp;
+    size_t n;
+    int fd;
+
+    if (stat(db, &st) == 0 || errno != ENOENT)
+        return NULL;
+    n = strlen(db) + 32;
+    if ((tmp = malloc(n)) == NULL)
+        return NULL;
+    snprintf(tmp, n, "%s.new-%ld", db, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0) {
+        free(tmp);
+        return NULL;
+    }
+    close(fd);
+    return tmp;
+}
+
 int build_run(const struct build_opts *o, char *const *paths, int npaths)
 {
     struct walk_list files = {NULL, 0, 0};
@@ -756,7 +824,7 @@ int build_run(const struct build_opts *o, char *const *paths, int npaths)
     size_t n_prior = 0, done = 0, flushed = 0;
     int i, started = 0, status = 1, rc = IMR_OK, tty = isatty(2);
     double start = now_s(), last = start, secs;
-    char err[IMR_ERR_LEN] = "";
+    char err[IMR_ERR_LEN] = "", *fresh = NULL;
 
     memset(&b, 0, sizeof(b));
     memset(&t, 0, sizeof(t));
@@ -765,7 +833,12 @@ int build_run(const struct build_opts *o, char *const *paths, int npaths)
     pthread_cond_init(&b.not_full, NULL);
     if (walk_paths(paths, npaths, &files) != 0)
         goto done;
-    if ((rc = imr_index_open(o->db, IMR_INDEX_RDWR, &ix, err)) != IMR_OK)
+    /* a first build writes a new file once, without a journal */
+    if ((fresh = fresh_file(o->db)) != NULL)
+        fresh_guard(fresh);
+    if ((rc = imr_index_open(fresh ? fresh : o->db, IMR_INDEX_RDWR |
+                             (fresh ? IMR_INDEX_FRESH : 0), &ix, err)) !=
+        IMR_OK)
         goto done;
     if ((rc = imr_index_begin(ix, err)) != IMR_OK)
         goto done;
@@ -842,6 +915,16 @@ int build_run(const struct build_opts *o, char *const *paths, int npaths)
     }
     if ((rc = imr_index_commit(ix, err)) != IMR_OK)
         goto done;
+    if (fresh != NULL) {
+        imr_index_close(ix);
+        ix = NULL;
+        rc = imr_index_publish(fresh, o->db, err);
+        fresh_guard(NULL);
+        free(fresh);
+        fresh = NULL;
+        if (rc != IMR_OK)
+            goto done;
+    }
     clear_progress();
     secs = now_s() - start;
     printf("imr-index: %zu files: %zu parsed, %zu unchanged, %zu rejected,"
@@ -873,6 +956,11 @@ done:
                     " previous state\n");
     }
     imr_index_close(ix);     /* rolls back an unfinished build */
+    if (fresh != NULL) {     /* a first build that failed: no index */
+        unlink(fresh);
+        fresh_guard(NULL);
+        free(fresh);
+    }
     for (i = 0; wa != NULL && i < o->jobs; i++)
         imr_packer_free(wa[i].pk);
     free(wa);

@@ -21,6 +21,13 @@
 /* Flags of imr_index_open. */
 #define IMR_INDEX_RDONLY 0x0   /* read-only (SQLITE_OPEN_READONLY) */
 #define IMR_INDEX_RDWR   0x1   /* read-write, created with its schema */
+/* With IMR_INDEX_RDWR: a new file no other process knows of yet (a first
+ * build writes it beside its final name, then imr_index_publish): no
+ * journal and no syncs while it is built, so each page is written once
+ * instead of to the WAL and again by its checkpoint; imr_index_commit
+ * leaves it in WAL mode like any index. A failed build of such a file
+ * leaves it unusable: the caller deletes it. */
+#define IMR_INDEX_FRESH  0x2
 
 #define IMR_HASH_HEX_LEN 16    /* hex digits of imr_hash64 */
 
@@ -92,6 +99,11 @@ const char *imr_index_schema_sql(void);
  * IMR_EBUSY or IMR_ENOMEM; *OUT is NULL on failure. */
 int imr_index_open(const char *path, int flags, struct imr_index **out,
                    char *err);
+/* Moves the fresh index file TMP (built with IMR_INDEX_FRESH and closed)
+ * to PATH, after syncing it to disk: atomically, and only if PATH does not
+ * exist (link, then unlink). On failure TMP is deleted. IMR_OK, IMR_EBUSY
+ * (PATH appeared meanwhile: another build made it), IMR_EIO. */
+int imr_index_publish(const char *tmp, const char *path, char *err);
 /* Closes the index, rolling back an open build transaction. NULL is ok. */
 void imr_index_close(struct imr_index *ix);
 /* The SQLite connection, borrowed for read queries on the same thread. */

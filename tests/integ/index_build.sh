@@ -293,4 +293,77 @@ grep -q "$before full-text segments merged into one" "$TMP/o2.out" ||
 [ "$(segs)" = 1 ] || fail "optimize left $(segs) segments"
 fts_ok "optimize"
 pass "optimize after a small build: $before segments -> 1"
+
+# 8. A first build writes a new file beside the index, without a journal,
+# and moves it into place when committed (IMR_INDEX_FRESH): the result is
+# an index in WAL mode like the others, with no file left beside it; a
+# first build stopped by SIGTERM leaves no index and no file; of two
+# first builds of one index, the one that commits second fails and the
+# first one's index stays whole.
+F=$TMP/fresh/index.db
+mkdir -p "$TMP/fresh"
+"$IDX" build --db "$F" --jobs 2 "$C" > "$TMP/f1.out" 2> "$TMP/f1.err" ||
+    { cat "$TMP/f1.err"; fail "first build of a new index"; }
+fq() { sqlite3 "$F" "$1"; }
+[ "$(fq "PRAGMA journal_mode")" = wal ] ||
+    fail "a new index should be in WAL mode, is $(fq "PRAGMA journal_mode")"
+[ "$(fq "PRAGMA integrity_check")" = ok ] || fail "integrity of a new index"
+ids_in() {   # distinct letter ids in folder $1
+    find "$1" -type f \( -name '*.txt' -o ! -name '*.*' \) ! -name '.*' -print0 |
+        xargs -0 "$IDX" parse 2>/dev/null |
+        sed -E 's/^\{"id":"([^"]*)".*/\1/' | sort -u | grep -c .
+}
+cn=$(ids_in "$C")
+[ "$(fq "SELECT count(*) FROM determinations")" = "$cn" ] ||
+    fail "new index: $(fq "SELECT count(*) FROM determinations") letters, want $cn"
+[ "$(ls -A "$TMP/fresh")" = index.db ] ||
+    fail "files left beside a new index: $(ls -A "$TMP/fresh" | tr '\n' ' ')"
+"$IDX" build --db "$F" "$C" > "$TMP/f2.out" 2>&1 || fail "second build"
+grep -q " 0 parsed," "$TMP/f2.out" ||
+    fail "second build of a new index: $(cat "$TMP/f2.out")"
+pass "first build: a new file moved into place, WAL mode, nothing left beside it"
+
+G=$TMP/fresh2/index.db
+mkdir -p "$TMP/fresh2"
+"$IDX" build --db "$G" --jobs 1 "$K" > /dev/null 2>&1 &
+BG=$!
+sleep 1
+if kill -TERM "$BG" 2>/dev/null; then
+    wait "$BG" 2>/dev/null
+    BG=
+    [ -z "$(ls -A "$TMP/fresh2")" ] ||
+        fail "a first build stopped by SIGTERM left: $(ls -A "$TMP/fresh2" | tr '\n' ' ')"
+    pass "first build stopped by SIGTERM: no index, no file left"
+else
+    wait "$BG"
+    BG=
+    echo "NOTICE: the first build finished within 1 s; SIGTERM sub-check not exercised"
+fi
+
+# Two first builds: the large one starts first; the small one, started
+# while it runs, commits first (it holds only the samples).
+H=$TMP/fresh3/index.db
+mkdir -p "$TMP/fresh3"
+"$IDX" build --db "$H" --jobs 1 "$K" > "$TMP/h1.out" 2> "$TMP/h1.err" &
+BG=$!
+sleep 0.5
+"$IDX" build --db "$H" --jobs 1 "$C" > "$TMP/h2.out" 2> "$TMP/h2.err"
+st2=$?
+wait "$BG"
+st1=$?
+BG=
+[ $((st1 + st2)) -eq 1 ] ||
+    fail "two first builds: exit statuses $st1 and $st2, want one failure"
+grep -q "was created by another process during this build" \
+    "$TMP/h1.err" "$TMP/h2.err" ||
+    fail "the losing first build should say why: $(cat "$TMP/h1.err" "$TMP/h2.err")"
+[ "$(sqlite3 "$H" "PRAGMA integrity_check")" = ok ] ||
+    fail "integrity after two first builds"
+# the winner's letters: the samples' (the small build) or the large corpus's
+if [ "$st2" -eq 0 ]; then w=$cn; else w=$(ids_in "$K"); fi
+[ "$(sqlite3 "$H" "SELECT count(*) FROM determinations")" = "$w" ] ||
+    fail "two first builds: the index holds $(sqlite3 "$H" "SELECT count(*) FROM determinations") letters, want the winner's $w"
+[ "$(ls -A "$TMP/fresh3" | grep -vc '^index.db\(-wal\|-shm\)\?$')" = 0 ] ||
+    fail "files left after two first builds: $(ls -A "$TMP/fresh3" | tr '\n' ' ')"
+pass "two first builds of one index: one fails with the reason, the other's index is whole"
 exit 0
