@@ -340,13 +340,13 @@ def markdown(r, png_rel):
                     L.append("| %s | %s | %s | %s | %s | %s |" % (
                         label, c, fmt(w["qps"]), fmt(w.get("p50_ms")),
                         fmt(w.get("p99_ms")), w["non_2xx"]))
-        n = len(g(h, "health", "1", "qps_slices") or [])
-        if n > 1:
+        slices = len(g(h, "health", "1", "qps_slices") or [])
+        if slices > 1:
             L.append("")
             L.append("/v1/health and the static server ran in %d "
                      "alternating slices per connection count; the table "
                      "shows the slice of median QPS, and the target below "
-                     "is the median of the slices' ratios." % n)
+                     "is the median of the slices' ratios." % slices)
         rs = h["rss_anon_kb"]
         L.append("")
         L.append("Daemon: listening %s ms after start; anonymous RSS %s MB "
