@@ -41,9 +41,20 @@ struct imr_rank_defer {
      * or -1 when the caller does not know it */
     long long (*doclen)(void *arg, long long rowid);
     void *doclen_arg;
+    /* optional, for imr_bm25_take(item_fts, w0, w1, ...) in a WHERE
+     * clause, which ranks the rows it is handed instead of returning
+     * them: TAKE says whether row ROWID is to be ranked, and PUT gets
+     * the score imr_bm25 would give each row taken and says whether the
+     * statement should stop there. imr_bm25_take is 1 (the row comes
+     * back) only then, and 0 for every other row; without TAKE or PUT
+     * it is 1 for every row. Both get TAKE_ARG. */
+    int (*take)(void *arg, long long rowid);
+    int (*put)(void *arg, long long rowid, double score);
+    void *take_arg;
 };
 
-/* Registers imr_bm25 on DB (before statements that use it are prepared).
+/* Registers imr_bm25 and imr_bm25_take on DB (before statements that use
+ * them are prepared).
  * SLOT is read by every call on DB and must outlive it. Returns an
  * SQLite result code. */
 int imr_rank_register(sqlite3 *db, struct imr_rank_defer *slot);

@@ -74,18 +74,21 @@ static const char *const static_sql[ST_COUNT] = {
      * whose filters reject most of its text matches ranks only the rest */
     [ST_KEEP] = "SELECT rowid FROM item_fts WHERE item_fts MATCH ?1 AND "
                 "imr_keep(rowid)",
-    /* imr_bm25 is bm25 whose IDF of a one-phrase query the pass applies
-     * at its end (lib/rank.h) */
-    [ST_SCORED] = "SELECT rowid, imr_bm25(item_fts, 10.0, 4.0, 3.0, 1.0) "
-                  "FROM item_fts WHERE item_fts MATCH ?1 AND "
-                  "imr_keep(rowid)",
+    /* imr_bm25_take tests, counts and tallies each match as imr_keep
+     * does, and ranks those that go on to the page's heap with imr_bm25
+     * (bm25 whose IDF of a one-phrase query the pass applies at its end,
+     * lib/rank.h), putting them on the heap itself (pass_put): no row
+     * comes back */
+    [ST_SCORED] = "SELECT rowid FROM item_fts WHERE item_fts MATCH ?1 AND "
+                  "imr_bm25_take(item_fts, 10.0, 4.0, 3.0, 1.0)",
     /* the bound on the candidates ranked: the newest matches first
      * (FTS5 walks its doclists backwards) until enough are ranked, then
      * the older ones counted without BM25; rowids in [?2, ?3] (the two
-     * halves of rank_split) */
-    [ST_SCORED_DESC] = "SELECT rowid, imr_bm25(item_fts, 10.0, 4.0, 3.0, "
-                       "1.0) FROM item_fts WHERE item_fts MATCH ?1 AND "
-                       "rowid >= ?2 AND rowid <= ?3 AND imr_keep(rowid) "
+     * halves of rank_split); imr_bm25_take hands back the row at which
+     * the bound stops the pass */
+    [ST_SCORED_DESC] = "SELECT rowid FROM item_fts WHERE item_fts MATCH "
+                       "?1 AND rowid >= ?2 AND rowid <= ?3 AND "
+                       "imr_bm25_take(item_fts, 10.0, 4.0, 3.0, 1.0) "
                        "ORDER BY rowid DESC",
     /* the matches in a rowid range [?2, ?3), counted in keep_fn: those
      * left after the ranked ones, or half of them (count_rest) */
@@ -143,6 +146,8 @@ struct imr_search {
 
 static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 static long long pass_doclen(void *arg, long long rowid);
+static int pass_take(void *arg, long long rowid);
+static int pass_put(void *arg, long long rowid, double score);
 
 struct param {
     int is_int;
@@ -325,6 +330,9 @@ int imr_search_open(const char *path, struct imr_search **out, char *err)
     s->rank.cache = imr_rank_cache_new();    /* NULL: IDFs uncached */
     s->rank.doclen = pass_doclen;
     s->rank.doclen_arg = &s->pass;
+    s->rank.take = pass_take;
+    s->rank.put = pass_put;
+    s->rank.take_arg = &s->pass;
     if (imr_rank_register(s->db, &s->rank) != SQLITE_OK) {
         rc = imr_seterr(err, IMR_EDB, "prepare: FTS5 is not available");
         goto fail;
@@ -1548,21 +1556,12 @@ static void spass_push(struct spass *p, size_t k, double score)
     }
 }
 
-/* imr_keep(rowid): the WHERE test of the store path's full-text
- * statements (see ST_KEEP), registered on each connection with the
- * address of that connection's current pass as its user data. Outside a
- * pass it keeps every row. */
-static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* The test of a match of rowid ID in pass P: counted (total, facets, or
+ * the gap before it) and 1 when it goes on to the page's heap. */
+static int keep_row(struct spass *p, long long id)
 {
-    struct spass *p = *(struct spass **)sqlite3_user_data(ctx);
-    long long id = sqlite3_value_int64(argv[0]);
     long long k;
 
-    (void)argc;
-    if (p == NULL) {
-        sqlite3_result_int(ctx, 1);
-        return;
-    }
     p->seen++;
     k = imr_facets_index(p->f, &p->pos, id);
     p->kept_id = id;
@@ -1572,10 +1571,42 @@ static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             imr_facets_cnt_add_range(p->miss, p->gap_next, (size_t)k);
             p->gap_next = (size_t)k + 1;
         }
-        sqlite3_result_int(ctx, 0);
-        return;
+        return 0;
     }
-    sqlite3_result_int(ctx, k >= 0 && spass_take(p, (size_t)k));
+    return k >= 0 && spass_take(p, (size_t)k);
+}
+
+/* imr_keep(rowid): the WHERE test of the store path's full-text
+ * statements (see ST_KEEP), registered on each connection with the
+ * address of that connection's current pass as its user data. Outside a
+ * pass it keeps every row. */
+static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct spass *p = *(struct spass **)sqlite3_user_data(ctx);
+
+    (void)argc;
+    sqlite3_result_int(ctx, p == NULL ||
+                       keep_row(p, sqlite3_value_int64(argv[0])));
+}
+
+/* imr_bm25_take's tests (rank.h; ST_SCORED, ST_SCORED_DESC), on the
+ * pass *ARG of the connection: keep_row, then the match's score onto the
+ * heap (or the helper's log). The statement stops when a bounded pass
+ * has ranked its candidates (and has no log to fill). */
+static int pass_take(void *arg, long long rowid)
+{
+    struct spass *p = *(struct spass **)arg;
+
+    return p != NULL && keep_row(p, rowid);
+}
+
+static int pass_put(void *arg, long long rowid, double score)
+{
+    struct spass *p = *(struct spass **)arg;
+
+    (void)rowid;                  /* keep_row has just taken it */
+    spass_push(p, (size_t)p->kept_k, score);
+    return p->bounded && p->left <= 0 && p->log == NULL;
 }
 
 /* imr_bm25's row length (rank.h): from the store, for the match keep_fn
@@ -1636,17 +1667,17 @@ static int stream_run(const struct stream *sm, const char *m, long long lo,
                 excl[k / 8] |= (unsigned char)(1u << (k % 8));
             continue;
         }
+        if (sm->which == ST_SCORED || sm->which == ST_SCORED_DESC) {
+            /* imr_bm25_take ranked the matches (pass_put); this one is
+             * where a bounded pass has enough candidates ranked */
+            if (last != NULL)
+                *last = id;
+            break;
+        }
         /* keep_fn has just kept this row (FTS5 hands it back at once) */
         k = id == p->kept_id ? p->kept_k : imr_facets_index(p->f, &pos, id);
-        if (k < 0)
-            continue;
-        spass_push(p, (size_t)k, sm->which == ST_SCORED ||
-                   sm->which == ST_SCORED_DESC ?
-                   sqlite3_column_double(st, 1) : 0);
-        if (sm->which == ST_SCORED_DESC && p->left <= 0 && p->log == NULL) {
-            *last = id;
-            break;            /* enough candidates ranked */
-        }
+        if (k >= 0)
+            spass_push(p, (size_t)k, 0);
     }
     *sm->slot = NULL;
     if (step != SQLITE_DONE && step != SQLITE_ROW)
@@ -1694,6 +1725,9 @@ static int helper_open(struct imr_search *s)
         return -1;
     s->help_rank.doclen = pass_doclen;
     s->help_rank.doclen_arg = &s->help_pass;
+    s->help_rank.take = pass_take;
+    s->help_rank.put = pass_put;
+    s->help_rank.take_arg = &s->help_pass;
     if (s->help_rank.cache == NULL)
         s->help_rank.cache = imr_rank_cache_new();  /* NULL: uncached */
     /* one thread at a time uses it (the helper's, or this one before

@@ -151,6 +151,87 @@ static void test_equal_to_bm25(void **state)
     sqlite3_close(db);
 }
 
+/* What imr_bm25_take's callbacks saw: the rows offered, and the rows put
+ * with their scores; PUT asks to stop at the STOP_AT-th row put. */
+struct take_log {
+    long long offered[64], put[64];
+    double score[64];
+    int n_offered, n_put, stop_at;
+};
+
+static int take_odd(void *arg, long long rowid)
+{
+    struct take_log *l = arg;
+
+    assert_true(l->n_offered < 64);
+    l->offered[l->n_offered++] = rowid;
+    return rowid % 2 == 1;
+}
+
+static int put_row(void *arg, long long rowid, double score)
+{
+    struct take_log *l = arg;
+
+    assert_true(l->n_put < 64);
+    l->put[l->n_put] = rowid;
+    l->score[l->n_put++] = score;
+    return l->n_put == l->stop_at;
+}
+
+/* imr_bm25_take: every match offered in order; the rows taken scored as
+ * imr_bm25 scores them (bit for bit) and put; none comes back but the
+ * one PUT stops at, and the statement's walk ends there. Without the
+ * callbacks it keeps every row. */
+static void test_take(void **state)
+{
+    struct imr_rank_defer slot;
+    sqlite3 *db = make_db(&slot);
+    sqlite3_stmt *st = NULL;
+    struct take_log log;
+    double bm[64], ours[64];
+    long long rowids[64];
+    int n, i, rows;
+
+    (void)state;
+    memset(&slot, 0, sizeof(slot));
+    n = scores(db, "request", bm, ours);
+    assert_int_equal(n, 60);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT rowid FROM t WHERE t "
+                                        "MATCH ?1 AND imr_bm25_take(t, "
+                                        "10.0, 4.0, 3.0, 1.0) ORDER BY "
+                                        "rowid", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, "request", -1, SQLITE_STATIC);
+    for (rows = 0; sqlite3_step(st) == SQLITE_ROW; rows++)
+        rowids[rows] = sqlite3_column_int64(st, 0);
+    assert_int_equal(rows, 60);          /* no callbacks: every row */
+    assert_int_equal(rowids[59], 60);
+
+    memset(&log, 0, sizeof(log));
+    slot.take = take_odd;
+    slot.put = put_row;
+    slot.take_arg = &log;
+    log.stop_at = 1000;                  /* never */
+    sqlite3_reset(st);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    assert_int_equal(log.n_offered, 60);
+    assert_int_equal(log.n_put, 30);
+    for (i = 0; i < log.n_offered; i++)
+        assert_int_equal(log.offered[i], i + 1);
+    for (i = 0; i < log.n_put; i++) {
+        assert_int_equal(log.put[i], 2 * i + 1);
+        assert_true(log.score[i] == ours[2 * i]);   /* rowid 2i+1 */
+    }
+
+    memset(&log, 0, sizeof(log));
+    log.stop_at = 4;
+    sqlite3_reset(st);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), 7);   /* 1, 3, 5, 7 */
+    assert_int_equal(log.n_offered, 7);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 /* One phrase (with or without a column filter): deferred; more than one:
  * computed in place as bm25 does, deferral allowed or not. */
 static void test_deferred_idf(void **state)
@@ -382,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_known_phrases),
         cmocka_unit_test(test_phrase_memo),
         cmocka_unit_test(test_idf),
+        cmocka_unit_test(test_take),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
