@@ -1632,11 +1632,13 @@ struct stream {
 /* Streams S's statement over MATCH string M: ST_MATCH collects the
  * store indexes it matches into EXCL; ST_KEEP, ST_SCORED, ST_SCORED_DESC
  * and ST_MATCH_RANGE (the last two: rowids in [LO, HI), HI = INT64_MAX
- * for no upper bound) count every match into P in keep_fn and put the
- * rows they return on the page heap. Bounded (ST_SCORED_DESC), it stops
- * once P has ranked its candidates and sets *LAST to the rowid it
- * stopped at (else leaves it); the lower half of a split ranking (P's
- * log) goes on counting to the end of its range instead. */
+ * for no upper bound) count every match into P (keep_row). ST_KEEP puts
+ * the rows it returns on the page heap; the scored kinds rank and put
+ * theirs inside the statement (imr_bm25_take, pass_put) and return none.
+ * Bounded (ST_SCORED_DESC), it stops once P has ranked its candidates and
+ * sets *LAST to the rowid it stopped at (else leaves it); the lower half
+ * of a split ranking (P's log) goes on counting to the end of its range
+ * instead. */
 static int stream_run(const struct stream *sm, const char *m, long long lo,
                       long long hi, struct spass *p, unsigned char *excl,
                       long long *last, char *err)

@@ -327,30 +327,37 @@ static int binary_byte(unsigned c)
             c != '\f') || c == 0x7f;
 }
 
+/* Word-at-a-time tests of 8 bytes read as one uint64_t (exact, whatever
+ * the byte order): BYTES(C) has every byte C; a word has a byte below N
+ * (N <= 128) when (V - BYTES(N)) & ~V & BYTES(0x80) is not 0, and so a
+ * zero byte when that holds for N = 1. */
+#define BYTES(c) (0x0101010101010101u * (uint64_t)(c))
+
+static int has_byte_below(uint64_t v, unsigned n)
+{
+    return ((v - BYTES(n)) & ~v & BYTES(0x80)) != 0;
+}
+
+static int has_zero_byte(uint64_t v)
+{
+    return has_byte_below(v, 1);
+}
+
 int Imr_text_looks_binary(const char *s, size_t len)
 {
-    const uint64_t ones = 0x0101010101010101u;
-    const uint64_t high = 0x8080808080808080u;
     size_t i = 0, k, bad = 0, n = len < 65536 ? len : 65536;
-    uint64_t v, del;
+    uint64_t v;
 
-    while (i < n) {
-        /* 8 bytes with no byte below 0x20 and no DEL (most words of a
-         * text) are skipped whole; the others are counted byte by byte */
-        if (i + 8 <= n) {
-            memcpy(&v, s + i, 8);
-            del = v ^ (ones * 0x7fu);
-            if ((((v - ones * 0x20u) & ~v) | ((del - ones) & ~del)) &
-                high) {
-                for (k = i + 8; i < k; i++)
-                    bad += (size_t)binary_byte((unsigned char)s[i]);
-            } else {
-                i += 8;
-            }
-            continue;
-        }
-        bad += (size_t)binary_byte((unsigned char)s[i++]);
+    /* 8 bytes with no byte below 0x20 and no DEL (most words of a text)
+     * are skipped whole; the others are counted byte by byte */
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&v, s + i, 8);
+        if (has_byte_below(v, 0x20) || has_zero_byte(v ^ BYTES(0x7f)))
+            for (k = i; k < i + 8; k++)
+                bad += (size_t)binary_byte((unsigned char)s[k]);
     }
+    for (; i < n; i++)
+        bad += (size_t)binary_byte((unsigned char)s[i]);
     return n > 0 && bad * 10 > n;
 }
 
@@ -371,9 +378,7 @@ static int fold(unsigned char c)
 static size_t scan_cases(const unsigned char *h, size_t i, size_t end,
                          unsigned char lo, unsigned char up)
 {
-    const uint64_t ones = 0x0101010101010101u;
-    const uint64_t high = 0x8080808080808080u;
-    const uint64_t want = ones * (uint64_t)(lo | 0x20u);
+    const uint64_t want = BYTES(lo | 0x20u);
     size_t stop;
     uint64_t v;
 
@@ -392,8 +397,7 @@ static size_t scan_cases(const unsigned char *h, size_t i, size_t end,
     while (i < end) {
         if (i + 8 <= end) {
             memcpy(&v, h + i, 8);
-            v = (v | ones * 0x20u) ^ want;
-            if (((v - ones) & ~v & high) == 0) {
+            if (!has_zero_byte((v | BYTES(0x20)) ^ want)) {
                 i += 8;
                 continue;
             }
