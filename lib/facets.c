@@ -23,7 +23,9 @@
  * columns (100k: 4.45 MB, built in 0.8-1.2 s). The build also counts,
  * in the same transaction, the rows of every synonym spelling (lib/
  * phrase_rows.h; about 0.5 s at 1M letters) and the facet counts of every
- * item (the whole of a count taken by gaps). The first facet query of an
+ * item (the whole of a count taken by gaps); meanwhile a second thread
+ * reads the rows of every term of item_fts (0.8 s at 100k) on a
+ * connection of its own, kept when it read the same state. The first facet query of an
  * index state that has no store starts one builder thread on its own
  * read-only connection; until it publishes, queries count with SQL.
  * The store carries the signature of the state it was read from
@@ -110,6 +112,8 @@ struct imr_facets {
     struct intern cites;
     /* rows per synonym spelling in this state (imr_bm25's IDFs) */
     struct imr_phrase_rows *phrases;
+    /* rows per term of item_fts in this state (imr_bm25's IDFs) */
+    struct imr_term_rows *terms;
     /* rows of the other phrases queries counted in this state */
     struct imr_phrase_memo *memo;
     /* totals and facets of the queries answered in this state */
@@ -1069,13 +1073,68 @@ int imr_facets_sig(sqlite3 *db, char *sig, char *err)
     return rc;
 }
 
+/* The reading of the terms of an index file (lib/phrase_rows.h) on a
+ * thread and a read-only connection of its own, beside the store's
+ * build: it walks every doclist of item_fts, which takes about as long
+ * as the rest of the build (0.8 s against 1.1 s at 100k letters). */
+struct term_job {
+    const char *path;
+    atomic_int quit;          /* set when the store's build gives up */
+    struct imr_term_rows *terms;
+    char sig[IMR_FACETS_SIG_LEN];  /* the state the terms were read from */
+    int rc;
+    char err[IMR_ERR_LEN];
+};
+
+static void *term_job_run(void *arg)
+{
+    struct term_job *j = arg;
+    sqlite3 *db = NULL;
+
+    j->rc = IMR_EDB;
+    if (sqlite3_open_v2(j->path, &db, SQLITE_OPEN_READONLY |
+                        SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+        sqlite3_busy_timeout(db, 10000) == SQLITE_OK &&
+        sqlite3_exec(db, "PRAGMA mmap_size = 1073741824; BEGIN", NULL, NULL,
+                     NULL) == SQLITE_OK) {
+        if ((j->rc = imr_facets_sig(db, j->sig, j->err)) == IMR_OK)
+            j->rc = imr_term_rows_read(db, &j->quit, &j->terms, j->err);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    sqlite3_close(db);
+    return NULL;
+}
+
+/* F's terms, in its state SIG (read in DB's read transaction): from job
+ * J (started when *STARTED, joined here) when it read that state, else
+ * read on DB. IMR_OK, or an error of imr_term_rows_read. */
+static int take_terms(sqlite3 *db, const atomic_int *stop, pthread_t *th,
+                      int *started, struct term_job *j, struct imr_facets *f,
+                      char *err)
+{
+    if (*started) {
+        pthread_join(*th, NULL);
+        *started = 0;
+        if (j->rc == IMR_OK && strcmp(j->sig, f->sig) == 0) {
+            f->terms = j->terms;
+            j->terms = NULL;
+            return IMR_OK;
+        }
+    }
+    /* no job, or it failed or saw another state: this connection's */
+    return imr_term_rows_read(db, stop, &f->terms, err);
+}
+
 /* Reads the whole store in one read transaction; see facets.h. */
 int imr_facets_build(sqlite3 *db, const atomic_int *stop,
                      struct imr_facets **out, char *err)
 {
     struct bld b;
     struct imr_facets *f = NULL;
-    int rc, k, in_txn = 0;
+    struct term_job job;
+    pthread_t th;
+    const char *path = sqlite3_db_filename(db, "main");
+    int rc, k, in_txn = 0, started = 0;
 
     *out = NULL;
     memset(&b, 0, sizeof(b));
@@ -1086,6 +1145,12 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
     b.stop = stop;
     b.err = err;
     b.f = f;
+    memset(&job, 0, sizeof(job));
+    job.path = path;
+    atomic_init(&job.quit, 0);
+    if (path != NULL && path[0] != '\0' &&
+        pthread_create(&th, NULL, term_job_run, &job) == 0)
+        started = 1;
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
         rc = bld_db(&b, "begin");
         goto done;
@@ -1114,7 +1179,8 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
                              1, &f->it_pg, "citation pages")) != IMR_OK ||
         (rc = load_cites(&b)) != IMR_OK ||
         (rc = imr_phrase_rows_build(db, stop, &f->phrases, err)) !=
-            IMR_OK)
+            IMR_OK ||
+        (rc = take_terms(db, stop, &th, &started, &job, f, err)) != IMR_OK)
         goto done;
     if ((f->memo = imr_phrase_memo_new()) == NULL ||
         (f->tally = imr_tally_memo_new()) == NULL ||
@@ -1142,6 +1208,11 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
     *out = f;
     f = NULL;
 done:
+    if (started) {                  /* the build failed or was stopped */
+        atomic_store(&job.quit, 1);
+        pthread_join(th, NULL);
+    }
+    imr_term_rows_free(job.terms);
     if (in_txn)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     bld_free(&b);
@@ -1184,6 +1255,7 @@ void imr_facets_free(struct imr_facets *f)
     intern_free(&f->lists);
     intern_free(&f->cites);
     imr_phrase_rows_free(f->phrases);
+    imr_term_rows_free(f->terms);
     imr_phrase_memo_free(f->memo);
     imr_tally_memo_free(f->tally);
     imr_rank_memo_free(f->ranked);
@@ -1201,6 +1273,12 @@ const char *imr_facets_store_sig(const struct imr_facets *f)
 const struct imr_phrase_rows *imr_facets_phrases(const struct imr_facets *f)
 {
     return f->phrases;
+}
+
+/* F's rows per term; see facets.h. */
+const struct imr_term_rows *imr_facets_terms(const struct imr_facets *f)
+{
+    return f->terms;
 }
 
 /* F's memo of the rows of other phrases; see facets.h. */
@@ -1250,7 +1328,7 @@ size_t imr_facets_bytes(const struct imr_facets *f)
             n += (f->lists.n + 1) * sizeof(*f->every->lc[k]);
     }
     return n + intern_bytes(&f->lists) + imr_facets_filter_bytes(f) +
-           imr_phrase_rows_bytes(f->phrases) +
+           imr_phrase_rows_bytes(f->phrases) + imr_term_rows_bytes(f->terms) +
            imr_phrase_memo_bytes(f->memo) + imr_tally_memo_bytes(f->tally) +
            imr_rank_memo_bytes(f->ranked, NULL);
 }

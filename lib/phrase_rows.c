@@ -1,6 +1,7 @@
 /* Rows per known phrase of one index state (lib/phrase_rows.h): counted
  * with FTS5 itself, phrase by phrase, and kept as a sorted array of
- * keys; the memo of the rows queries counted (a small hash table under a
+ * keys; the rows of every term of the full-text index, read from an
+ * fts5vocab table into another sorted array; the memo of the rows queries counted (a small hash table under a
  * mutex); and the phrase keys of a MATCH string, read in FTS5's order. */
 #include "phrase_rows.h"
 #include "str_slot.h"
@@ -20,6 +21,12 @@ struct phrase_ent {
 
 struct imr_phrase_rows {
     struct phrase_ent *e;     /* ascending by key (strcmp), no repeats */
+    size_t n, cap;
+    size_t bytes;
+};
+
+struct imr_term_rows {
+    struct phrase_ent *e;     /* FTS5's terms, ascending (strcmp) */
     size_t n, cap;
     size_t bytes;
 };
@@ -113,6 +120,148 @@ static int count_spelling(const char *spelling, void *arg)
     t->e[t->n].rows = sqlite3_column_int64(c->st, 0);
     t->bytes += sizeof(t->e[0]) + strlen(key) + 1;
     t->n++;
+    return 0;
+}
+
+/* Appends TERM (LEN bytes) found in ROWS rows to T: IMR_OK, else
+ * IMR_ENOMEM with ERR set. */
+static int term_add(struct imr_term_rows *t, const char *term, size_t len,
+                    long long rows, char *err)
+{
+    char *k;
+
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        struct phrase_ent *e = realloc(t->e, cap * sizeof(*e));
+
+        if (e == NULL)
+            return imr_seterr(err, IMR_ENOMEM, "out of memory");
+        t->e = e;
+        t->cap = cap;
+    }
+    if ((k = malloc(len + 1)) == NULL)
+        return imr_seterr(err, IMR_ENOMEM, "out of memory");
+    memcpy(k, term, len);
+    k[len] = '\0';
+    t->e[t->n].key = k;
+    t->e[t->n].rows = rows;
+    t->n++;
+    t->bytes += sizeof(t->e[0]) + len + 1;
+    return IMR_OK;
+}
+
+/* Reads every term of item_fts; see phrase_rows.h. The fts5vocab table
+ * of type row, made for the purpose in the temp schema, gives each
+ * term's 'doc': the rows holding it, what xQueryPhrase counts for a
+ * phrase of that one term. It walks every doclist once: 0.8 s at 100k
+ * letters, where one query's count of a common word took up to 2 ms. */
+int imr_term_rows_read(sqlite3 *db, const atomic_int *stop,
+                       struct imr_term_rows **out, char *err)
+{
+    struct imr_term_rows *t;
+    sqlite3_stmt *st = NULL;
+    unsigned long n = 0;
+    int rc = IMR_OK, step;
+
+    *out = NULL;
+    if ((t = calloc(1, sizeof(*t))) == NULL)
+        return imr_seterr(err, IMR_ENOMEM, "out of memory");
+    /* a connection that cannot write its temp schema (no temporary
+     * files) keeps no terms: every such phrase is counted, as before */
+    if (sqlite3_exec(db, "CREATE VIRTUAL TABLE IF NOT EXISTS "
+                     "temp.imr_vocab_rows USING fts5vocab(main, item_fts, "
+                     "row)", NULL, NULL, NULL) != SQLITE_OK) {
+        *out = t;
+        return IMR_OK;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT term, doc FROM temp.imr_vocab_rows",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = imr_seterr(err, IMR_EDB, "term counts: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *term = (const char *)sqlite3_column_text(st, 0);
+        int len = sqlite3_column_bytes(st, 0);
+
+        if ((++n & 1023) == 0 && stop != NULL && atomic_load(stop)) {
+            rc = imr_seterr(err, IMR_ELIMIT, "term counts: stopped");
+            goto done;
+        }
+        if (term == NULL)
+            continue;
+        if ((rc = term_add(t, term, (size_t)len,
+                           sqlite3_column_int64(st, 1), err)) != IMR_OK)
+            goto done;
+    }
+    if (step != SQLITE_DONE) {
+        rc = imr_seterr(err, IMR_EDB, "term counts: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    /* FTS5 orders terms by their bytes, as strcmp does; sorted again so
+     * that the lookups never depend on it */
+    qsort(t->e, t->n, sizeof(*t->e), cmp_ent);
+    *out = t;
+    t = NULL;
+done:
+    sqlite3_finalize(st);
+    /* the table holds no data: a failed drop leaves nothing to undo */
+    sqlite3_exec(db, "DROP TABLE IF EXISTS temp.imr_vocab_rows", NULL, NULL,
+                 NULL);
+    imr_term_rows_free(t);
+    return rc;
+}
+
+void imr_term_rows_free(struct imr_term_rows *t)
+{
+    size_t i;
+
+    if (t == NULL)
+        return;
+    for (i = 0; i < t->n; i++)
+        free(t->e[i].key);
+    free(t->e);
+    free(t);
+}
+
+size_t imr_term_rows_count(const struct imr_term_rows *t)
+{
+    return t != NULL ? t->n : 0;
+}
+
+size_t imr_term_rows_bytes(const struct imr_term_rows *t)
+{
+    return t != NULL ? sizeof(*t) + t->bytes : 0;
+}
+
+/* The rows of term TERM (LEN bytes); see phrase_rows.h. */
+int imr_term_rows_get(const struct imr_term_rows *t, const char *term,
+                      size_t len, long long *rows)
+{
+    size_t lo = 0, hi;
+
+    if (t == NULL || term == NULL)
+        return 0;
+    hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const unsigned char *k = (const unsigned char *)t->e[mid].key;
+        size_t i;
+        int d = 0;
+
+        /* strcmp's order over TERM's LEN bytes, not NUL-terminated */
+        for (i = 0; i < len && d == 0; i++)
+            d = k[i] == '\0' ? -1 : (int)k[i] - (int)(unsigned char)term[i];
+        if (d == 0 && k[len] != '\0')
+            d = 1;
+        if (d == 0) {
+            *rows = t->e[mid].rows;
+            return 1;
+        }
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return 0;
 }
 

@@ -10,6 +10,12 @@
  * facet store (lib/facets.c) counts them once per index state, in its
  * build's read transaction, and keeps them read-only beside its columns.
  *
+ * Beside it, the facet store keeps the rows of every term of the
+ * full-text index (FTS5's own tokens: "cervical" is the term "cervic"),
+ * read once per index state from an fts5vocab table: a phrase that is
+ * one term needs no count of its own, whatever word it is (lib/rank.c
+ * tokenizes it).
+ *
  * A phrase is known by its key: the text between its double quotes in a
  * MATCH string (doubled quotes undone), ASCII letters in lower case,
  * then " *" for a prefix phrase. FTS5 folds case itself, so phrases of
@@ -38,6 +44,28 @@ size_t imr_phrase_rows_bytes(const struct imr_phrase_rows *t);
  * not know it (T may be NULL). */
 int imr_phrase_rows_get(const struct imr_phrase_rows *t, const char *key,
                         long long *rows);
+
+/* The rows of every term of item_fts in one index state. */
+struct imr_term_rows;
+
+/* Reads, in DB's current read transaction, the rows of item_fts that
+ * hold each of its terms, through a table DB makes and drops in its temp
+ * schema. IMR_OK and a new table in *OUT (imr_term_rows_free), empty
+ * when DB may not make the table; IMR_ELIMIT when *STOP was set
+ * meanwhile; IMR_EDB or IMR_ENOMEM with ERR set. */
+int imr_term_rows_read(sqlite3 *db, const atomic_int *stop,
+                       struct imr_term_rows **out, char *err);
+void imr_term_rows_free(struct imr_term_rows *t);
+
+/* Terms in T and bytes T takes (statistics). */
+size_t imr_term_rows_count(const struct imr_term_rows *t);
+size_t imr_term_rows_bytes(const struct imr_term_rows *t);
+
+/* The rows of the term of LEN bytes at TERM (a token as item_fts's
+ * tokenizer gives it, not NUL-terminated) in T: 1 and *ROWS, or 0 when
+ * no row holds it or T is NULL. */
+int imr_term_rows_get(const struct imr_term_rows *t, const char *term,
+                      size_t len, long long *rows);
 
 /* The rows of the other phrases queries have counted in one index state
  * (what bm25() would count again for every new MATCH string: a word of

@@ -5,9 +5,10 @@
  * the query in the same pass and applies the IDF once at the end. The
  * IDFs of a query of several phrases are computed as bm25() does, once
  * per index state and MATCH string (a small LRU cache per handle), but
- * a phrase whose rows the caller knows (the synonym spellings, counted
- * with the facet store, and the phrases other queries of the same index
- * state counted: lib/phrase_rows.h) is not run again. imr_bm25_take is
+ * a phrase whose rows the caller knows (the synonym spellings and every
+ * term of the index, counted with the facet store, and the phrases other
+ * queries of the same index state counted: lib/phrase_rows.h) is not run
+ * again. imr_bm25_take is
  * the same score computed in a WHERE clause for the rows its caller
  * takes, handed to that caller instead of returned. */
 #include "rank.h"
@@ -153,6 +154,57 @@ static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts,
     return SQLITE_OK;
 }
 
+/* What one_token gathers: the first token of a text, and how many. */
+struct one_token {
+    int n;
+    int len;                    /* -1: longer than buf */
+    char buf[128];
+};
+
+/* xTokenize callback: keeps the first token of the text in CTX. A token
+ * at the same position as the one before (FTS5_TOKEN_COLOCATED, a
+ * tokenizer's synonym) counts as another. */
+static int one_token_cb(void *ctx, int flags, const char *tok, int len,
+                        int start, int end)
+{
+    struct one_token *o = ctx;
+
+    (void)flags;
+    (void)start;
+    (void)end;
+    if (o->n++ == 0) {
+        if (len < 0 || (size_t)len > sizeof(o->buf)) {
+            o->len = -1;
+        } else {
+            memcpy(o->buf, tok, (size_t)len);
+            o->len = len;
+        }
+    }
+    return SQLITE_OK;
+}
+
+/* The rows of the phrase of key KEY into *HITS when it is one term of
+ * FTS's index whose rows TERMS holds (lib/phrase_rows.h): 1, else 0 (a
+ * phrase of several terms or of none, a prefix phrase, a term TERMS does
+ * not hold: the caller counts). The key is tokenized by FTS's own
+ * tokenizer, as FTS5 tokenizes the phrase. */
+static int term_rows(const Fts5ExtensionApi *api, Fts5Context *fts,
+                     const struct imr_term_rows *terms, const char *key,
+                     long long *hits)
+{
+    struct one_token o;
+    size_t n = strlen(key);
+
+    if (imr_term_rows_count(terms) == 0 ||
+        (n >= 2 && key[n - 2] == ' ' && key[n - 1] == '*') || n > INT_MAX)
+        return 0;
+    memset(&o, 0, sizeof(o));
+    if (api->xTokenize(fts, key, (int)n, &o, one_token_cb) != SQLITE_OK ||
+        o.n != 1 || o.len < 0)
+        return 0;
+    return imr_term_rows_get(terms, o.buf, (size_t)o.len, hits);
+}
+
 /* The per-query values of FTS, made on the first row of the query. */
 static int bm25_query_of(const Fts5ExtensionApi *api, Fts5Context *fts,
                          struct imr_rank_defer *slot,
@@ -192,7 +244,8 @@ static int bm25_query_of(const Fts5ExtensionApi *api, Fts5Context *fts,
         /* the phrases' keys, when the caller knows some phrases' rows
          * and the MATCH string has exactly FTS5's phrases (else, as on
          * any failure here, every phrase is counted) */
-        if ((slot->known != NULL || slot->memo != NULL) &&
+        if ((slot->known != NULL || slot->memo != NULL ||
+             slot->terms != NULL) &&
             slot->expr != NULL &&
             (imr_phrase_keys(slot->expr, &keys, &nkeys) != IMR_OK ||
              nkeys != (size_t)q->nphrase)) {
@@ -203,9 +256,10 @@ static int bm25_query_of(const Fts5ExtensionApi *api, Fts5Context *fts,
         for (i = 0; i < q->nphrase; i++) {
             long long hits = 0;
 
-            if (keys != NULL &&
+            if (keys != NULL && keys[i] != NULL &&
                 (imr_phrase_rows_get(slot->known, keys[i], &hits) ||
-                 imr_phrase_memo_get(slot->memo, keys[i], &hits))) {
+                 imr_phrase_memo_get(slot->memo, keys[i], &hits) ||
+                 term_rows(api, fts, slot->terms, keys[i], &hits))) {
                 q->idf[i] = imr_rank_idf(rows, hits);
                 continue;
             }

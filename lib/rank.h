@@ -14,6 +14,7 @@
 
 struct imr_rank_cache;   /* rows per phrase of recent queries */
 struct imr_phrase_rows;
+struct imr_term_rows;
 struct imr_phrase_memo;
 
 /* What a caller of imr_bm25 and imr_bm25 tell each other, per query. */
@@ -32,6 +33,10 @@ struct imr_rank_defer {
      * in the index state being read (lib/phrase_rows.h); a phrase of
      * EXPR found there is not run over the table for its IDF */
     const struct imr_phrase_rows *known;
+    /* optional, set by the caller with EXPR: the rows of every term of
+     * the table in that state (lib/phrase_rows.h); a phrase that the
+     * table's tokenizer makes one term found there is not run either */
+    const struct imr_term_rows *terms;
     /* optional, set by the caller with EXPR: the rows of the phrases
      * counted before in that state (lib/phrase_rows.h); a phrase found
      * there is not run over the table, one run is added to it */

@@ -1989,6 +1989,7 @@ static int rank_split(struct imr_search *s, const char *sig, const char *m,
     s->help_rank.sig = s->rank.sig;
     s->help_rank.expr = s->rank.expr;
     s->help_rank.known = s->rank.known;
+    s->help_rank.terms = s->rank.terms;
     s->help_rank.memo = s->rank.memo;
     half_job_init(&job, s, s->help_scored, ST_SCORED_DESC, m, mid, &hp);
     if ((p->cnt != NULL && imr_facets_cnt_new(p->f, &hp.cnt) != IMR_OK) ||
@@ -2445,6 +2446,7 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     s->rank.sig = sig;        /* the IDFs of this state and text, kept */
     s->rank.expr = fts;
     s->rank.known = imr_facets_phrases(f);  /* rows of synonym spellings */
+    s->rank.terms = imr_facets_terms(f);    /* and of every term */
     s->rank.memo = imr_facets_phrase_memo(f);  /* and of phrases counted */
     if (ranks) {
         /* newest first; BM25 (nine tenths of the cost per match) for the
@@ -2556,6 +2558,7 @@ done:
     s->rank.sig = NULL;
     s->rank.expr = NULL;
     s->rank.known = NULL;
+    s->rank.terms = NULL;
     s->rank.memo = NULL;
     free(p.heap.v);
     free(excl);

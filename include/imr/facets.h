@@ -57,6 +57,10 @@ size_t imr_facets_filter_bytes(const struct imr_facets *f);
  * lib/phrase_rows.h), counted when F was built. */
 struct imr_phrase_rows;
 const struct imr_phrase_rows *imr_facets_phrases(const struct imr_facets *f);
+/* The rows of F's state that hold each term of item_fts (borrowed; see
+ * lib/phrase_rows.h), read when F was built. */
+struct imr_term_rows;
+const struct imr_term_rows *imr_facets_terms(const struct imr_facets *f);
 /* The rows of other phrases that queries of F's state have counted
  * (lib/phrase_rows.h; shared, with its own lock). */
 struct imr_phrase_memo;

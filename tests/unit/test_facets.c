@@ -19,6 +19,7 @@
 #include "imr/query.h"
 #include "imr/record.h"
 #include "imr/search.h"
+#include "phrase_rows.h"
 
 static char db_path[256];
 
@@ -486,6 +487,27 @@ static void test_store_figures(void **state)
     assert_true(imr_facets_bytes(f) > imr_facets_items(f) * 4);
     assert_int_equal(imr_facets_sig(imr_index_db(ix), sig, err), IMR_OK);
     assert_string_equal(imr_facets_store_sig(f), sig);
+    /* the rows of every term (read by a thread of the build on its own
+     * connection): those of FTS5's vocabulary, term by term */
+    assert_int_equal(sqlite3_exec(imr_index_db(ix), "CREATE VIRTUAL TABLE "
+                                  "temp.v USING fts5vocab(main, item_fts, "
+                                  "row)", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(imr_index_db(ix), "SELECT term, doc "
+                     "FROM temp.v", -1, &st, NULL), SQLITE_OK);
+    items = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *term = (const char *)sqlite3_column_text(st, 0);
+        long long rows = -1;
+
+        if (!imr_term_rows_get(imr_facets_terms(f), term, strlen(term),
+                               &rows) || rows != sqlite3_column_int64(st, 1))
+            fail_msg("term %s: %lld rows, fts5vocab %lld", term, rows,
+                     (long long)sqlite3_column_int64(st, 1));
+        items++;
+    }
+    sqlite3_finalize(st);
+    assert_true(items > 10);
+    assert_int_equal(imr_term_rows_count(imr_facets_terms(f)), items);
     imr_facets_free(f);
     imr_index_close(ix);
 }

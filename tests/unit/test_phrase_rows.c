@@ -155,6 +155,18 @@ static long long count_of(sqlite3 *db, const char *m)
     return n;
 }
 
+static long long count_of_sql(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    long long n;
+
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
 static void test_fts5_order(void **state)
 {
     static const char *const qs[] = {
@@ -236,6 +248,18 @@ static int check_spelling(const char *spelling, void *arg)
     return 0;
 }
 
+/* An authorizer that denies the making of virtual tables. */
+static int deny_vtab(void *arg, int action, const char *a, const char *b,
+                     const char *c, const char *d)
+{
+    (void)arg;
+    (void)a;
+    (void)b;
+    (void)c;
+    (void)d;
+    return action == SQLITE_CREATE_VTABLE ? SQLITE_DENY : SQLITE_OK;
+}
+
 static void test_build(void **state)
 {
     struct order_chk chk;
@@ -281,12 +305,92 @@ static void test_build(void **state)
     sqlite3_close(db);
 }
 
+/* The rows of every term of the index, by FTS5's token: against a count
+ * of the word's rows by FTS5 itself and by hand; only whole terms; a
+ * connection that may not make the vocabulary table keeps none; a stop
+ * and a missing table. */
+static void test_terms(void **state)
+{
+    static const struct {
+        const char *term, *word;
+        long long rows;
+    } tw[] = {
+        {"frp", "\"FRP\"", 4}, {"lumbar", "\"lumbar\"", 2},
+        {"restor", "\"restoration\"", 2},      /* porter's stem */
+        {"therapi", "\"therapy\"", 2}, {"norco", "\"norco\"", 3},
+        {"program", "\"programs\"", 2}, {"the", "\"the\"", 2},
+    };
+    struct order_chk chk;
+    sqlite3 *db = fixture(&chk);
+    struct imr_term_rows *t = NULL;
+    char err[IMR_ERR_LEN];
+    atomic_int stop = 1;
+    long long rows = -1;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(imr_term_rows_read(db, NULL, &t, err), IMR_OK);
+    assert_true(imr_term_rows_count(t) > 20);
+    assert_true(imr_term_rows_bytes(t) > imr_term_rows_count(t));
+    for (i = 0; i < sizeof(tw) / sizeof(tw[0]); i++) {
+        rows = -1;
+        if (!imr_term_rows_get(t, tw[i].term, strlen(tw[i].term), &rows))
+            fail_msg("term %s: not held", tw[i].term);
+        if (rows != tw[i].rows || rows != count_of(db, tw[i].word))
+            fail_msg("term %s: %lld rows, by hand %lld, FTS5 %lld",
+                     tw[i].term, rows, tw[i].rows, count_of(db, tw[i].word));
+    }
+    /* only whole terms, as tokens (stems, lower case), LEN bytes long */
+    assert_false(imr_term_rows_get(t, "restoration", 11, &rows));
+    assert_false(imr_term_rows_get(t, "FRP", 3, &rows));
+    assert_false(imr_term_rows_get(t, "fr", 2, &rows));
+    assert_false(imr_term_rows_get(t, "frpx", 4, &rows));
+    assert_false(imr_term_rows_get(t, "zzz", 3, &rows));
+    assert_false(imr_term_rows_get(t, "", 0, &rows));
+    assert_true(imr_term_rows_get(t, "frpx", 3, &rows));
+    assert_int_equal(rows, 4);
+    assert_true(imr_term_rows_get(t, "a", 1, &rows));     /* the first */
+    assert_true(imr_term_rows_get(t, "week", 4, &rows));  /* the last */
+    assert_int_equal(rows, 1);
+    assert_false(imr_term_rows_get(NULL, "frp", 3, &rows));
+    /* the temp table it read them from is gone */
+    assert_int_equal(count_of_sql(db, "SELECT count(*) FROM "
+                                  "temp.sqlite_master"), 0);
+    imr_term_rows_free(t);
+    /* a connection that may not make the vocabulary table: none */
+    sqlite3_set_authorizer(db, deny_vtab, NULL);
+    assert_int_equal(imr_term_rows_read(db, NULL, &t, err), IMR_OK);
+    assert_int_equal(imr_term_rows_count(t), 0);
+    assert_false(imr_term_rows_get(t, "frp", 3, &rows));
+    imr_term_rows_free(t);
+    sqlite3_set_authorizer(db, NULL, NULL);
+    /* asked to stop (checked every 1,024 terms): more terms than that */
+    assert_int_equal(sqlite3_exec(db, "WITH RECURSIVE n(i) AS (SELECT 1 "
+                                  "UNION ALL SELECT i + 1 FROM n WHERE i < "
+                                  "1500) INSERT INTO item_fts SELECT 'w' || "
+                                  "i, '' FROM n", NULL, NULL, NULL),
+                     SQLITE_OK);
+    t = NULL;
+    assert_int_equal(imr_term_rows_read(db, &stop, &t, err), IMR_ELIMIT);
+    assert_null(t);
+    assert_int_equal(count_of_sql(db, "SELECT count(*) FROM "
+                                  "temp.sqlite_master"), 0);
+    /* no full-text table: an error with a reason */
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE item_fts", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    assert_int_equal(imr_term_rows_read(db, NULL, &t, err), IMR_EDB);
+    assert_null(t);
+    assert_non_null(strstr(err, "item_fts"));
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_fts5_order),
         cmocka_unit_test(test_build),
+        cmocka_unit_test(test_terms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -311,14 +311,17 @@ static void test_doclen(void **state)
 }
 
 /* Rows of known phrases (lib/phrase_rows.h) replace xQueryPhrase: the
- * spellings counted in item_fts, a copy of t, give bm25's scores; counts
- * of another state show that they are used; a phrase under a column
- * filter, or a MATCH string of another grammar, is counted as before. */
+ * spellings and terms counted in item_fts, a copy of t, give bm25's
+ * scores; counts of another state show that they are used; a phrase
+ * under a column filter, a prefix phrase, a phrase of several terms that
+ * is no spelling, or a MATCH string of another grammar, is counted as
+ * before. */
 static void test_known_phrases(void **state)
 {
     struct imr_rank_defer slot;
     sqlite3 *db = make_db(&slot);
     struct imr_phrase_rows *same = NULL, *other = NULL;
+    struct imr_term_rows *same_t = NULL, *other_t = NULL;
     char err[IMR_ERR_LEN];
     const char *m = "(\"FRP\" OR \"functional restoration program\" OR "
                     "\"functional restoration\") OR \"physical therapy\"";
@@ -326,6 +329,9 @@ static void test_known_phrases(void **state)
                       "\"physical therapy\")";
     const char *near = "NEAR(\"functional restoration\" program) OR "
                        "\"physical therapy\"";
+    const char *words = "\"Therapy\" OR \"programs\" OR \"sprain\"";
+    const char *prefix = "\"therapi\" * OR \"program\" *";
+    const char *two = "\"restoration program\" OR \"sprain\"";
 
     (void)state;
     assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE item_fts USING "
@@ -334,11 +340,13 @@ static void test_known_phrases(void **state)
                                   "a, b, c, d FROM t", NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(imr_phrase_rows_build(db, NULL, &same, err), IMR_OK);
+    assert_int_equal(imr_term_rows_read(db, NULL, &same_t, err), IMR_OK);
     assert_int_equal(sqlite3_exec(db, "INSERT INTO item_fts(a) VALUES "
                                   "('functional restoration program'), "
                                   "('physical therapy'), ('physical "
                                   "therapy')", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(imr_phrase_rows_build(db, NULL, &other, err), IMR_OK);
+    assert_int_equal(imr_term_rows_read(db, NULL, &other_t, err), IMR_OK);
     memset(&slot, 0, sizeof(slot));
     slot.expr = m;
     slot.known = same;
@@ -349,8 +357,23 @@ static void test_known_phrases(void **state)
     check_equal(db, col);                 /* column filter: counted */
     slot.expr = near;
     check_equal(db, near);                /* not our grammar: counted */
+    /* words that are one term each ("therapi", "program"): their rows
+     * come from the index's terms, in any case or inflection */
+    slot.known = NULL;
+    slot.terms = same_t;
+    slot.expr = words;
+    check_equal(db, words);
+    slot.terms = other_t;
+    assert_true(count_differ(db, words) > 0);
+    /* a prefix phrase and a phrase of two terms are counted */
+    slot.expr = prefix;
+    check_equal(db, prefix);
+    slot.expr = two;
+    check_equal(db, two);
     imr_phrase_rows_free(same);
     imr_phrase_rows_free(other);
+    imr_term_rows_free(same_t);
+    imr_term_rows_free(other_t);
     sqlite3_close(db);
 }
 
