@@ -366,6 +366,57 @@ static void bm25_take_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
         sqlite3_result_int(ctx, slot->put(slot->take_arg, id, score));
 }
 
+/* One walk of imr_each_phrase. */
+struct each_walk {
+    const struct imr_rank_defer *slot;
+    long long lo, hi;
+    unsigned long rows;
+};
+
+/* xQueryPhrase callback: a row of the phrase (ascending rowids). */
+static int each_row(const Fts5ExtensionApi *api, Fts5Context *fts,
+                    void *user)
+{
+    struct each_walk *w = user;
+    long long id = api->xRowid(fts);
+
+    if (id < w->lo)
+        return SQLITE_OK;
+    if (id >= w->hi)
+        return SQLITE_DONE;         /* the rest are above the range */
+    if ((++w->rows & 1023) == 0 && w->slot->halt != NULL &&
+        w->slot->halt(w->slot->halt_arg))
+        return SQLITE_INTERRUPT;
+    w->slot->each(w->slot->take_arg, id);
+    return SQLITE_OK;
+}
+
+/* imr_each_phrase(item_fts, lo, hi): see rank.h. 1 when every row of the
+ * range was handed on; an error for a MATCH string of more phrases than
+ * one, or a slot without EACH. */
+static void each_phrase_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
+                           sqlite3_context *ctx, int nval,
+                           sqlite3_value **val)
+{
+    struct each_walk w;
+    int rc;
+
+    w.slot = api->xUserData(fts);
+    if (w.slot->each == NULL || nval != 2 || api->xPhraseCount(fts) != 1) {
+        sqlite3_result_error(ctx, "imr_each_phrase: one phrase, a range "
+                             "and a walk to hand its rows to", -1);
+        return;
+    }
+    w.lo = sqlite3_value_int64(val[0]);
+    w.hi = sqlite3_value_int64(val[1]);
+    w.rows = 0;
+    rc = api->xQueryPhrase(fts, 0, &w, each_row);
+    if (rc != SQLITE_OK)
+        sqlite3_result_error_code(ctx, rc);
+    else
+        sqlite3_result_int(ctx, 1);
+}
+
 /* FTS5's extension API of DB (NULL without FTS5). */
 static fts5_api *fts5_api_of(sqlite3 *db)
 {
@@ -393,5 +444,8 @@ int imr_rank_register(sqlite3 *db, struct imr_rank_defer *slot)
     if (rc == SQLITE_OK)
         rc = api->xCreateFunction(api, "imr_bm25_take", slot, bm25_take_fn,
                                   NULL);
+    if (rc == SQLITE_OK)
+        rc = api->xCreateFunction(api, "imr_each_phrase", slot,
+                                  each_phrase_fn, NULL);
     return rc;
 }

@@ -73,6 +73,14 @@ unsigned long imr_search_rank_reuses(void);
  * (on by default; tests turn it off to rank them again; they are still
  * kept); returns the previous setting. */
 int imr_search_rank_reuse(int on);
+/* Sets whether the matches of a one-phrase query left to count after
+ * the ranked ones are walked by FTS5 itself (imr_each_phrase, lib/rank.h;
+ * on by default) rather than stepped through as rows of a statement
+ * (tests and benchmarks compare the two: the same answers); returns the
+ * previous setting. */
+int imr_search_phrase_walk(int on);
+/* Counts after the ranked ones done so since the process started. */
+unsigned long imr_search_phrase_walks(void);
 /* Sets how many candidates a ranking must have for them to be kept for
  * the text's other pages (fewer are ranked again in well under a
  * millisecond; tests set 1); returns the previous setting. Default

@@ -476,6 +476,143 @@ static void test_idf(void **state)
     assert_true(imr_rank_idf(100, 10) > 0);
 }
 
+/* What imr_each_phrase hands on, and when it is told to halt. */
+struct each_log {
+    long long rows[4096];
+    int n;
+    int halt_at;          /* halt when this many rows were handed; 0: no */
+    int halts;            /* times asked */
+};
+
+static void each_cb(void *arg, long long rowid)
+{
+    struct each_log *l = arg;
+
+    assert_true(l->n < 4096);
+    l->rows[l->n++] = rowid;
+}
+
+static int halt_cb(void *arg)
+{
+    struct each_log *l = arg;
+
+    l->halts++;
+    return l->halt_at > 0 && l->n >= l->halt_at;
+}
+
+/* Runs imr_each_phrase over MATCH M in [LO, HI) into L: the step's
+ * result code. */
+static int each_run(sqlite3 *db, const char *m, long long lo, long long hi,
+                    struct each_log *l)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    l->n = 0;
+    l->halts = 0;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT imr_each_phrase(t, ?2, "
+                                        "?3) FROM t WHERE t MATCH ?1 LIMIT "
+                                        "1", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, lo);
+    sqlite3_bind_int64(st, 3, hi);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The rowids SQL finds for M in [LO, HI), ascending, against L. */
+static void check_each(sqlite3 *db, const char *m, long long lo,
+                       long long hi, const struct each_log *l)
+{
+    sqlite3_stmt *st = NULL;
+    int n = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT rowid FROM t WHERE t "
+                                        "MATCH ?1 AND rowid >= ?2 AND "
+                                        "rowid < ?3 ORDER BY rowid", -1, &st,
+                                        NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, lo);
+    sqlite3_bind_int64(st, 3, hi);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n >= l->n || l->rows[n] != sqlite3_column_int64(st, 0))
+            fail_msg("%s [%lld, %lld): row %d differs", m, lo, hi, n);
+        n++;
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(n, l->n);
+}
+
+/* imr_each_phrase hands on the rows of a one-phrase MATCH string in a
+ * range, ascending, as SQL finds them (a word, a phrase of several, a
+ * prefix, an empty range, the whole table); asks HALT every 1,024 rows
+ * and stops with SQLITE_INTERRUPT when it says so; refuses a MATCH
+ * string of several phrases, and a slot without EACH. */
+static void test_each_phrase(void **state)
+{
+    static const char *const one[] = {
+        "therapy", "\"not medically necessary\"", "pain", "restor*",
+    };
+    static struct each_log l;
+    struct imr_rank_defer slot;
+    sqlite3 *db = make_db(&slot);
+    size_t i;
+    int k;
+
+    (void)state;
+    memset(&slot, 0, sizeof(slot));
+    slot.each = each_cb;
+    slot.take_arg = &l;
+    slot.halt = halt_cb;
+    slot.halt_arg = &l;
+    for (i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+        static const long long r[][2] = {
+            {INT64_MIN, INT64_MAX}, {1, 61}, {5, 40}, {17, 18}, {30, 30},
+            {40, 5}, {61, INT64_MAX},
+        };
+
+        for (k = 0; k < (int)(sizeof(r) / sizeof(r[0])); k++) {
+            assert_int_equal(each_run(db, one[i], r[k][0], r[k][1], &l),
+                             SQLITE_ROW);
+            check_each(db, one[i], r[k][0], r[k][1], &l);
+        }
+        assert_int_equal(each_run(db, one[i], INT64_MIN, INT64_MAX, &l),
+                         SQLITE_ROW);
+        assert_true(l.n > 0);
+    }
+    /* several phrases, or nothing to hand the rows to: refused */
+    assert_int_equal(each_run(db, "therapy OR pain", 0, 100, &l),
+                     SQLITE_ERROR);
+    assert_int_equal(l.n, 0);
+    slot.each = NULL;
+    assert_int_equal(each_run(db, "therapy", 0, 100, &l), SQLITE_ERROR);
+    slot.each = each_cb;
+    /* no row matches: no call at all */
+    assert_int_equal(each_run(db, "zzzz", INT64_MIN, INT64_MAX, &l),
+                     SQLITE_DONE);
+    assert_int_equal(l.n, 0);
+    /* 3,000 rows: HALT asked every 1,024; a yes stops the walk */
+    assert_int_equal(sqlite3_exec(db, "WITH RECURSIVE n(i) AS (SELECT 1 "
+                                  "UNION ALL SELECT i + 1 FROM n WHERE i < "
+                                  "3000) INSERT INTO t(a) SELECT 'bulk row' "
+                                  "FROM n", NULL, NULL, NULL), SQLITE_OK);
+    l.halt_at = 0;
+    assert_int_equal(each_run(db, "bulk", INT64_MIN, INT64_MAX, &l),
+                     SQLITE_ROW);
+    assert_int_equal(l.n, 3000);
+    assert_int_equal(l.halts, 2);
+    check_each(db, "bulk", INT64_MIN, INT64_MAX, &l);
+    l.halt_at = 1;
+    assert_int_equal(each_run(db, "bulk", INT64_MIN, INT64_MAX, &l),
+                     SQLITE_INTERRUPT);
+    assert_int_equal(l.n, 1023);
+    assert_int_equal(l.halts, 1);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_phrase_memo),
         cmocka_unit_test(test_idf),
         cmocka_unit_test(test_take),
+        cmocka_unit_test(test_each_phrase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

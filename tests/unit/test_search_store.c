@@ -494,14 +494,15 @@ static void hit_list(const char *a, char *out, size_t cap)
 static void test_rank_bound(void **state)
 {
     /* GAPS: the count after the ranked ones is taken by gaps (no
-     * filter, and most items match) */
+     * filter, and most items match); WALK: by FTS5's walk of the one
+     * phrase of the text (imr_each_phrase) */
     static const struct {
         const char *q, *filter;
-        unsigned long gaps;
+        unsigned long gaps, walk;
     } bq[] = {
-        {"therapy", "1", 0}, {"medically necessary", "1", 0},
-        {"upheld therapy", "i.decision = 'upheld'", 0},
-        {"\"the\"", "1", 1},     /* in every item */
+        {"therapy", "1", 0, 1}, {"medically necessary", "1", 0, 0},
+        {"upheld therapy", "i.decision = 'upheld'", 0, 1},
+        {"\"the\"", "1", 1, 1},     /* in every item */
     };
     struct imr_search *s = NULL;
     struct imr_facets_src *fs = NULL;
@@ -544,18 +545,38 @@ static void test_rank_bound(void **state)
             long split_was = imr_search_split_min(0);
             unsigned long splits = imr_search_splits();
             unsigned long shared = imr_search_rank_splits();
+            unsigned long walks;
+            int walk_was;
             char *split;
 
             assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
             gaps = imr_search_gap_counts();
+            walks = imr_search_phrase_walks();
             split = answer(s, bq[i].q, &o);
             assert_string_equal(split, a);
             assert_int_equal(imr_search_rank_splits(), shared + 1);
             assert_int_equal(imr_search_splits(), splits + 1);
             assert_int_equal(imr_search_gap_counts() - gaps, bq[i].gaps);
+            assert_int_equal(imr_search_phrase_walks() - walks, bq[i].walk);
+            free(split);
+            imr_search_close(s);
+            /* the count stepped through as rows of a statement, not
+             * walked by FTS5: the same answer, split or not */
+            walk_was = imr_search_phrase_walk(0);
+            assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+            walks = imr_search_phrase_walks();
+            split = answer(s, bq[i].q, &o);
+            assert_string_equal(split, a);
+            assert_int_equal(imr_search_phrase_walks(), walks);
             free(split);
             imr_search_close(s);
             imr_search_split_min(split_was);
+            assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+            split = answer(s, bq[i].q, &o);
+            assert_string_equal(split, a);
+            free(split);
+            imr_search_close(s);
+            imr_search_phrase_walk(walk_was);
         }
         imr_search_rank_bound(was);
         je = json_loads(exact, 0, NULL);
