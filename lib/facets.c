@@ -25,9 +25,10 @@
  * phrase_rows.h; about 0.5 s at 1M letters) and the facet counts of every
  * item (the whole of a count taken by gaps); meanwhile a second thread
  * reads the rows of every term of item_fts (0.8 s at 100k) on a
- * connection of its own, kept when it read the same state. The first facet query of an
- * index state that has no store starts one builder thread on its own
- * read-only connection; until it publishes, queries count with SQL.
+ * connection of its own, kept when it read the same state. The first
+ * facet query of an index state that has no store starts one builder
+ * thread on its own read-only connection; until it publishes, queries
+ * count with SQL.
  * The store carries the signature of the state it was read from
  * (imr_facets_sig, read in the same transaction); a query uses it only
  * when the signature of its own read transaction is equal, so counts and
@@ -1079,7 +1080,8 @@ int imr_facets_sig(sqlite3 *db, char *sig, char *err)
  * as the rest of the build (0.8 s against 1.1 s at 100k letters). */
 struct term_job {
     const char *path;
-    atomic_int quit;          /* set when the store's build gives up */
+    const atomic_int *stop;   /* the build's STOP, else &quit */
+    atomic_int quit;          /* set when a build without STOP fails */
     struct imr_term_rows *terms;
     char sig[IMR_FACETS_SIG_LEN];  /* the state the terms were read from */
     int rc;
@@ -1098,7 +1100,7 @@ static void *term_job_run(void *arg)
         sqlite3_exec(db, "PRAGMA mmap_size = 1073741824; BEGIN", NULL, NULL,
                      NULL) == SQLITE_OK) {
         if ((j->rc = imr_facets_sig(db, j->sig, j->err)) == IMR_OK)
-            j->rc = imr_term_rows_read(db, &j->quit, &j->terms, j->err);
+            j->rc = imr_term_rows_read(db, j->stop, &j->terms, j->err);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     }
     sqlite3_close(db);
@@ -1148,6 +1150,7 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
     memset(&job, 0, sizeof(job));
     job.path = path;
     atomic_init(&job.quit, 0);
+    job.stop = stop != NULL ? stop : &job.quit;
     if (path != NULL && path[0] != '\0' &&
         pthread_create(&th, NULL, term_job_run, &job) == 0)
         started = 1;
@@ -1208,7 +1211,9 @@ int imr_facets_build(sqlite3 *db, const atomic_int *stop,
     *out = f;
     f = NULL;
 done:
-    if (started) {                  /* the build failed or was stopped */
+    if (started) {
+        /* the build failed (the job runs on to its end, or stops with
+         * the build's STOP) or was stopped (so is the job) */
         atomic_store(&job.quit, 1);
         pthread_join(th, NULL);
     }

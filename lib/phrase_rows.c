@@ -1,8 +1,9 @@
 /* Rows per known phrase of one index state (lib/phrase_rows.h): counted
  * with FTS5 itself, phrase by phrase, and kept as a sorted array of
  * keys; the rows of every term of the full-text index, read from an
- * fts5vocab table into another sorted array; the memo of the rows queries counted (a small hash table under a
- * mutex); and the phrase keys of a MATCH string, read in FTS5's order. */
+ * fts5vocab table into another sorted array; the memo of the rows
+ * queries counted (a small hash table under a mutex); and the phrase
+ * keys of a MATCH string, read in FTS5's order. */
 #include "phrase_rows.h"
 #include "str_slot.h"
 #include "imr/buf.h"

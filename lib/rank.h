@@ -68,8 +68,8 @@ struct imr_rank_defer {
     void *halt_arg;
 };
 
-/* Registers imr_bm25, imr_bm25_take and imr_each_phrase on DB (before statements that use
- * them are prepared).
+/* Registers imr_bm25, imr_bm25_take and imr_each_phrase on DB (before
+ * statements that use them are prepared).
  * SLOT is read by every call on DB and must outlive it. Returns an
  * SQLite result code. */
 int imr_rank_register(sqlite3 *db, struct imr_rank_defer *slot);

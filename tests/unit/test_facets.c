@@ -5,6 +5,7 @@
  * the new state; two threads with their own handles share one store. */
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -469,6 +470,7 @@ static void test_store_figures(void **state)
 {
     struct imr_index *ix = NULL;
     struct imr_facets *f = NULL;
+    atomic_int stop = 1;
     char err[IMR_ERR_LEN], sig[IMR_FACETS_SIG_LEN];
     sqlite3_stmt *st = NULL;
     long long items;
@@ -509,6 +511,11 @@ static void test_store_figures(void **state)
     assert_true(items > 10);
     assert_int_equal(imr_term_rows_count(imr_facets_terms(f)), items);
     imr_facets_free(f);
+    /* asked to stop: no store, and the terms' thread stops with it */
+    f = NULL;
+    assert_int_equal(imr_facets_build(imr_index_db(ix), &stop, &f, err),
+                     IMR_ELIMIT);
+    assert_null(f);
     imr_index_close(ix);
 }
 
