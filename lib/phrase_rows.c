@@ -27,10 +27,18 @@ struct imr_phrase_rows {
 };
 
 struct imr_term_rows {
-    struct phrase_ent *e;     /* FTS5's terms, ascending (strcmp) */
-    size_t n, cap;
-    size_t bytes;
+    struct imr_phrase_rows r; /* keys: FTS5's terms */
 };
+
+/* Frees the entries of T (not T). */
+static void rows_clear(struct imr_phrase_rows *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++)
+        free(t->e[i].key);
+    free(t->e);
+}
 
 /* What the counting of every spelling shares. */
 struct counting {
@@ -77,6 +85,33 @@ static int stop_set(const struct counting *c)
     return c->stop != NULL && atomic_load(c->stop);
 }
 
+/* Appends KEY (LEN bytes) found in ROWS rows to T: IMR_OK, else
+ * IMR_ENOMEM with ERR set. */
+static int ent_add(struct imr_phrase_rows *t, const char *key, size_t len,
+                   long long rows, char *err)
+{
+    char *k;
+
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        struct phrase_ent *e = realloc(t->e, cap * sizeof(*e));
+
+        if (e == NULL)
+            return imr_seterr(err, IMR_ENOMEM, "out of memory");
+        t->e = e;
+        t->cap = cap;
+    }
+    if ((k = malloc(len + 1)) == NULL)
+        return imr_seterr(err, IMR_ENOMEM, "out of memory");
+    memcpy(k, key, len);
+    k[len] = '\0';
+    t->e[t->n].key = k;
+    t->e[t->n].rows = rows;
+    t->n++;
+    t->bytes += sizeof(t->e[0]) + len + 1;
+    return IMR_OK;
+}
+
 /* Counts the rows holding SPELLING (imr_synonyms_each's callback). */
 static int count_spelling(const char *spelling, void *arg)
 {
@@ -84,19 +119,10 @@ static int count_spelling(const char *spelling, void *arg)
     struct imr_phrase_rows *t = c->t;
     const char *p;
     char *key;
-    int step;
+    int step, rc;
 
     if (stop_set(c))
         return imr_seterr(c->err, IMR_ELIMIT, "phrase counts: stopped");
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        struct phrase_ent *e = realloc(t->e, cap * sizeof(*e));
-
-        if (e == NULL)
-            return imr_seterr(c->err, IMR_ENOMEM, "out of memory");
-        t->e = e;
-        t->cap = cap;
-    }
     /* quoted as lib/query.c quotes it in a MATCH string */
     imr_buf_reset(&c->match);
     imr_buf_addc(&c->match, '"');
@@ -117,39 +143,12 @@ static int count_spelling(const char *spelling, void *arg)
         return imr_seterr(c->err, IMR_EDB, "phrase counts: %s: %s",
                           spelling, sqlite3_errmsg(sqlite3_db_handle(c->st)));
     }
-    t->e[t->n].key = key;
-    t->e[t->n].rows = sqlite3_column_int64(c->st, 0);
-    t->bytes += sizeof(t->e[0]) + strlen(key) + 1;
-    t->n++;
-    return 0;
+    rc = ent_add(t, key, strlen(key), sqlite3_column_int64(c->st, 0),
+                 c->err);
+    free(key);
+    return rc;
 }
 
-/* Appends TERM (LEN bytes) found in ROWS rows to T: IMR_OK, else
- * IMR_ENOMEM with ERR set. */
-static int term_add(struct imr_term_rows *t, const char *term, size_t len,
-                    long long rows, char *err)
-{
-    char *k;
-
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        struct phrase_ent *e = realloc(t->e, cap * sizeof(*e));
-
-        if (e == NULL)
-            return imr_seterr(err, IMR_ENOMEM, "out of memory");
-        t->e = e;
-        t->cap = cap;
-    }
-    if ((k = malloc(len + 1)) == NULL)
-        return imr_seterr(err, IMR_ENOMEM, "out of memory");
-    memcpy(k, term, len);
-    k[len] = '\0';
-    t->e[t->n].key = k;
-    t->e[t->n].rows = rows;
-    t->n++;
-    t->bytes += sizeof(t->e[0]) + len + 1;
-    return IMR_OK;
-}
 
 /* Reads every term of item_fts; see phrase_rows.h. The fts5vocab table
  * of type row, made for the purpose in the temp schema, gives each
@@ -190,7 +189,7 @@ int imr_term_rows_read(sqlite3 *db, const atomic_int *stop,
         }
         if (term == NULL)
             continue;
-        if ((rc = term_add(t, term, (size_t)len,
+        if ((rc = ent_add(&t->r, term, (size_t)len,
                            sqlite3_column_int64(st, 1), err)) != IMR_OK)
             goto done;
     }
@@ -200,7 +199,7 @@ int imr_term_rows_read(sqlite3 *db, const atomic_int *stop,
     }
     /* FTS5 orders terms by their bytes, as strcmp does; sorted again so
      * that the lookups never depend on it */
-    qsort(t->e, t->n, sizeof(*t->e), cmp_ent);
+    qsort(t->r.e, t->r.n, sizeof(*t->r.e), cmp_ent);
     *out = t;
     t = NULL;
 done:
@@ -214,24 +213,20 @@ done:
 
 void imr_term_rows_free(struct imr_term_rows *t)
 {
-    size_t i;
-
     if (t == NULL)
         return;
-    for (i = 0; i < t->n; i++)
-        free(t->e[i].key);
-    free(t->e);
+    rows_clear(&t->r);
     free(t);
 }
 
 size_t imr_term_rows_count(const struct imr_term_rows *t)
 {
-    return t != NULL ? t->n : 0;
+    return t != NULL ? t->r.n : 0;
 }
 
 size_t imr_term_rows_bytes(const struct imr_term_rows *t)
 {
-    return t != NULL ? sizeof(*t) + t->bytes : 0;
+    return t != NULL ? sizeof(*t) + t->r.bytes : 0;
 }
 
 /* The rows of term TERM (LEN bytes); see phrase_rows.h. */
@@ -242,10 +237,10 @@ int imr_term_rows_get(const struct imr_term_rows *t, const char *term,
 
     if (t == NULL || term == NULL)
         return 0;
-    hi = t->n;
+    hi = t->r.n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const unsigned char *k = (const unsigned char *)t->e[mid].key;
+        const unsigned char *k = (const unsigned char *)t->r.e[mid].key;
         size_t i;
         int d = 0;
 
@@ -255,7 +250,7 @@ int imr_term_rows_get(const struct imr_term_rows *t, const char *term,
         if (d == 0 && k[len] != '\0')
             d = 1;
         if (d == 0) {
-            *rows = t->e[mid].rows;
+            *rows = t->r.e[mid].rows;
             return 1;
         }
         if (d < 0)
@@ -315,13 +310,9 @@ done:
 
 void imr_phrase_rows_free(struct imr_phrase_rows *t)
 {
-    size_t i;
-
     if (t == NULL)
         return;
-    for (i = 0; i < t->n; i++)
-        free(t->e[i].key);
-    free(t->e);
+    rows_clear(t);
     free(t);
 }
 
