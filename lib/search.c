@@ -157,6 +157,21 @@ static int pass_put(void *arg, long long rowid, double score);
 static void pass_each(void *arg, long long rowid);
 static int progress_cb(void *arg);
 
+/* Points the callbacks of R (a connection's imr_bm25 slot) at the pass
+ * *PASS of that connection, its time limit at HALT(S). */
+static void rank_slot_init(struct imr_rank_defer *r, struct spass **pass,
+                           int (*halt)(void *), struct imr_search *s)
+{
+    r->doclen = pass_doclen;
+    r->doclen_arg = pass;
+    r->take = pass_take;
+    r->put = pass_put;
+    r->take_arg = pass;
+    r->each = pass_each;
+    r->halt = halt;
+    r->halt_arg = s;
+}
+
 struct param {
     int is_int;
     long long i;
@@ -336,14 +351,7 @@ int imr_search_open(const char *path, struct imr_search **out, char *err)
         goto fail;
     }
     s->rank.cache = imr_rank_cache_new();    /* NULL: IDFs uncached */
-    s->rank.doclen = pass_doclen;
-    s->rank.doclen_arg = &s->pass;
-    s->rank.take = pass_take;
-    s->rank.put = pass_put;
-    s->rank.take_arg = &s->pass;
-    s->rank.each = pass_each;
-    s->rank.halt = progress_cb;
-    s->rank.halt_arg = s;
+    rank_slot_init(&s->rank, &s->pass, progress_cb, s);
     if (imr_rank_register(s->db, &s->rank) != SQLITE_OK) {
         rc = imr_seterr(err, IMR_EDB, "prepare: FTS5 is not available");
         goto fail;
@@ -1786,14 +1794,7 @@ static int helper_open(struct imr_search *s)
         return 0;
     if (s->help_broken || path == NULL || path[0] == '\0')
         return -1;
-    s->help_rank.doclen = pass_doclen;
-    s->help_rank.doclen_arg = &s->help_pass;
-    s->help_rank.take = pass_take;
-    s->help_rank.put = pass_put;
-    s->help_rank.take_arg = &s->help_pass;
-    s->help_rank.each = pass_each;
-    s->help_rank.halt = help_progress_cb;
-    s->help_rank.halt_arg = s;
+    rank_slot_init(&s->help_rank, &s->help_pass, help_progress_cb, s);
     if (s->help_rank.cache == NULL)
         s->help_rank.cache = imr_rank_cache_new();  /* NULL: uncached */
     /* one thread at a time uses it (the helper's, or this one before
