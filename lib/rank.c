@@ -8,9 +8,10 @@
  * a phrase whose rows the caller knows (the synonym spellings and every
  * term of the index, counted with the facet store, and the phrases other
  * queries of the same index state counted: lib/phrase_rows.h) is not run
- * again. imr_bm25_take is
- * the same score computed in a WHERE clause for the rows its caller
- * takes, handed to that caller instead of returned. */
+ * again. imr_bm25_take is the same score computed in a WHERE clause for
+ * the rows its caller takes, handed to that caller instead of returned.
+ * imr_each_phrase hands the caller the rows of a one-phrase MATCH string
+ * in a range, walked by FTS5 as for bm25()'s IDF counts. */
 #include "rank.h"
 #include "imr/imr.h"
 #include "imr/record.h"
