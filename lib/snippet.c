@@ -10,6 +10,7 @@
 #include "imr/imr.h"
 #include "imr/index.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -432,6 +433,45 @@ int imr_snip_compile(struct imr_snip_tok *t, const char *fts,
     }
     *out = sn;
     return IMR_OK;
+}
+
+/* imr_snip_rows_bound of node K (-1: none). */
+static long long node_bound(const struct imr_snip *sn, int k,
+                            int (*rows)(void *, const char *, size_t,
+                                        long long *),
+                            void *arg)
+{
+    const struct node *nd = &sn->nd[k];
+    long long a, b;
+
+    if (nd->type == N_PHRASE) {
+        const struct phrase *ph = &sn->ph[nd->phrase];
+        long long least = -1, n;
+        int i;
+
+        /* a prefix's last token stands for every term it begins */
+        for (i = 0; i < ph->n - (ph->prefix ? 1 : 0); i++)
+            if (rows(arg, ph->tok[i], (size_t)ph->len[i], &n) &&
+                (least < 0 || n < least))
+                least = n;
+        return least;
+    }
+    a = node_bound(sn, nd->l, rows, arg);
+    if (nd->type == N_NOT)
+        return a;
+    b = node_bound(sn, nd->r, rows, arg);
+    if (nd->type == N_AND)
+        return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+    return a < 0 || b < 0 || a > LLONG_MAX - b ? -1 : a + b;  /* N_OR */
+}
+
+/* An upper bound on the rows matching SN; see snippet.h. */
+long long imr_snip_rows_bound(const struct imr_snip *sn,
+                              int (*rows)(void *arg, const char *term,
+                                          size_t len, long long *n),
+                              void *arg)
+{
+    return sn->root < 0 ? -1 : node_bound(sn, sn->root, rows, arg);
 }
 
 /* ---- one row ------------------------------------------------------- */

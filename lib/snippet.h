@@ -34,6 +34,18 @@ int imr_snip_compile(struct imr_snip_tok *t, const char *fts,
                      struct imr_snip **out, char *err);
 void imr_snip_free(struct imr_snip *sn);
 
+/* An upper bound on the rows that match SN, from the rows that hold
+ * each of its terms: ROWS(ARG, TERM, LEN, &N) sets N, the rows holding
+ * the term of LEN bytes at TERM (a token as the tokenizer gives it), and
+ * returns 1, or returns 0 when it does not know them. A phrase matches
+ * at most the rows of its rarest term, an AND at most those of its
+ * rarer side, an OR at most the sum of both, "A NOT B" at most those
+ * of A. -1 when no bound follows (a prefix phrase, terms not known). */
+long long imr_snip_rows_bound(const struct imr_snip *sn,
+                              int (*rows)(void *arg, const char *term,
+                                          size_t len, long long *n),
+                              void *arg);
+
 /* The arguments of snippet() after the column. */
 struct imr_snip_fmt {
     const char *open, *close, *ellipsis;

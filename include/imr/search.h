@@ -81,6 +81,15 @@ int imr_search_rank_reuse(int on);
 int imr_search_phrase_walk(int on);
 /* Counts after the ranked ones done so since the process started. */
 unsigned long imr_search_phrase_walks(void);
+/* Sets whether a ranking by relevance that the bound cannot stop (the
+ * facet store's rows of the query's terms say that no more rows than
+ * the bound match) walks the matches oldest first, as FTS5 walks its
+ * doclists fastest (on by default), rather than newest first as a
+ * bounded ranking must (tests and benchmarks compare the two: the same
+ * answers); returns the previous setting. */
+int imr_search_rank_ascend(int on);
+/* Rankings walked oldest first since the process started. */
+unsigned long imr_search_rank_ascents(void);
 /* Sets how many candidates a ranking must have for them to be kept for
  * the text's other pages (fewer are ranked again in well under a
  * millisecond; tests set 1); returns the previous setting. Default

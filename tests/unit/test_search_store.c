@@ -630,6 +630,7 @@ static void test_rank_split(void **state)
     char err[IMR_ERR_LEN], want[4096], got[4096];
     long was = imr_search_rank_bound(0), split_was, bound, step;
     unsigned long shared_bounded = 0, shared_all = 0, answers = 0;
+    unsigned long ascended = 0;
     size_t i;
 
     (void)state;
@@ -652,6 +653,7 @@ static void test_rank_split(void **state)
         step = total / 15 > 0 ? total / 15 : 1;
         for (bound = 10; bound <= total + step; bound += step) {
             unsigned long shared = imr_search_rank_splits();
+            unsigned long ascents = imr_search_rank_ascents();
             json_t *ja;
             char *a;
 
@@ -659,6 +661,12 @@ static void test_rank_split(void **state)
             assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
             a = answer(s, rq[i].q, &o);
             imr_search_close(s);
+            /* oldest first only when the bound cannot stop the ranking */
+            ascents = imr_search_rank_ascents() - ascents;
+            assert_true(ascents <= 1);
+            if (ascents)
+                assert_true(total <= bound);
+            ascended += ascents;
             ja = json_loads(a, 0, NULL);
             assert_non_null(ja);
             shared = imr_search_rank_splits() - shared;
@@ -690,6 +698,7 @@ static void test_rank_split(void **state)
     assert_true(shared_bounded + shared_all > answers / 2);
     assert_true(shared_bounded > 10);
     assert_true(shared_all > 3);
+    assert_true(ascended >= 3);
     imr_search_split_min(split_was);
     imr_search_rank_bound(was);
     imr_facets_detach(fs);
@@ -701,6 +710,78 @@ static void test_rank_split(void **state)
  * totals, on one thread and shared by two, every page equals the same
  * page ranked again, byte for byte, and every page within the bound is
  * counted as picked from the memo. */
+/* A ranking the bound cannot stop (the terms' rows say so) walks its
+ * matches oldest first, split between two threads or not: the answers
+ * (hits, scores, snippets, total, facets) are those of the walk newest
+ * first. Not for a prefix, whose rows the store does not know. */
+static void test_rank_ascend(void **state)
+{
+    static const struct {
+        const char *q;
+        int ascends;
+    } aq[] = {
+        {"therapy", 1}, {"\"functional improvement\"", 1},
+        {"therapy OR imaging", 1}, {"medically necessary", 1},
+        {"upheld therapy guideline:MTUS -opioid", 1},
+        {"(year:2014 OR year:2015) therapy", 1},
+        {"therap*", 0}, {"therap* OR imaging", 0}, {"therap* imaging", 1},
+    };
+    static const long splits[] = {0, 1L << 40};  /* split, one thread */
+    struct imr_search_opts o = {10, 0, IMR_SORT_RELEVANCE, 1, 1, 0};
+    struct imr_facets_src *fs = NULL;
+    struct imr_search *s = NULL;
+    char err[IMR_ERR_LEN];
+    long was = imr_search_rank_bound(IMR_SEARCH_RANK_BOUND), split_was;
+    /* every answer ranked anew, not taken from an earlier one's */
+    int reuse_was = imr_search_rank_reuse(0),
+        tally_was = imr_search_tally_reuse(0);
+    size_t i, k;
+
+    (void)state;
+    assert_int_equal(imr_facets_attach(db_path, &fs, err), IMR_OK);
+    split_was = imr_search_split_min(0);
+    for (k = 0; k < sizeof(splits) / sizeof(splits[0]); k++) {
+        imr_search_split_min(splits[k]);
+        for (i = 0; i < sizeof(aq) / sizeof(aq[0]); i++) {
+            unsigned long ascents, runs = imr_search_store_runs();
+            char *desc, *asc;
+            int on;
+
+            on = imr_search_rank_ascend(0);
+            assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+            imr_search_prepare(s);      /* the store, built before */
+            imr_facets_wait(fs);
+            ascents = imr_search_rank_ascents();
+            desc = answer(s, aq[i].q, &o);
+            assert_int_equal(imr_search_rank_ascents(), ascents);
+            imr_search_close(s);
+            imr_search_rank_ascend(on);
+            assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+            imr_search_prepare(s);
+            imr_facets_wait(fs);
+            asc = answer(s, aq[i].q, &o);
+            if (imr_search_rank_ascents() - ascents !=
+                (unsigned long)aq[i].ascends)
+                fail_msg("%s (split_min %ld): %lu rankings oldest first, "
+                         "not %d", aq[i].q, splits[k],
+                         imr_search_rank_ascents() - ascents, aq[i].ascends);
+            imr_search_close(s);
+            if (strcmp(asc, desc) != 0)
+                fail_msg("%s:\n newest first %s\n oldest first %s",
+                         aq[i].q, desc, asc);
+            assert_non_null(strstr(asc, "\"hits\":[{"));
+            assert_int_equal(imr_search_store_runs() - runs, 2);
+            free(desc);
+            free(asc);
+        }
+    }
+    imr_search_split_min(split_was);
+    imr_search_rank_bound(was);
+    imr_search_rank_reuse(reuse_was);
+    imr_search_tally_reuse(tally_was);
+    imr_facets_detach(fs);
+}
+
 static void test_rank_reuse(void **state)
 {
     static const char *const texts[] = {
@@ -966,6 +1047,7 @@ int main(void)
         cmocka_unit_test(test_store_bytes),
         cmocka_unit_test(test_rank_bound),
         cmocka_unit_test(test_rank_split),
+        cmocka_unit_test(test_rank_ascend),
         cmocka_unit_test(test_gap_counts),
         cmocka_unit_test(test_rank_reuse),
         cmocka_unit_test(test_tally_reuse),   /* last: it writes */

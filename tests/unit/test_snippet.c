@@ -23,6 +23,7 @@
 
 #include "imr/imr.h"
 #include "imr/query.h"
+#include "phrase_rows.h"
 #include "snippet.h"
 #include "testutil.h"
 
@@ -62,7 +63,51 @@ static const char *const refused[] = {
 
 struct totals {
     long rows, misses, exprs;
+    long bounded, exact;      /* imr_snip_rows_bound: known, and equal */
 };
+
+/* imr_snip_rows_bound's question, from the terms' rows *ARG (as
+ * lib/search.c asks it): unknown without any. */
+static int term_rows(void *arg, const char *term, size_t len, long long *n)
+{
+    const struct imr_term_rows *t = *(const struct imr_term_rows **)arg;
+
+    if (imr_term_rows_count(t) == 0)
+        return 0;
+    if (!imr_term_rows_get(t, term, len, n))
+        *n = 0;
+    return 1;
+}
+
+static long long match_count(sqlite3 *db, const char *fts)
+{
+    sqlite3_stmt *st = NULL;
+    long long n;
+
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM item_fts "
+                                        "WHERE item_fts MATCH ?1", -1, &st,
+                                        NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* The bound on the rows FTS matches, from the terms' rows TERMS. */
+static long long bound_of(struct imr_snip_tok *tok,
+                          const struct imr_term_rows *terms, const char *fts)
+{
+    struct imr_snip *sn = NULL;
+    char err[IMR_ERR_LEN] = "";
+    long long most;
+
+    if (imr_snip_compile(tok, fts, cols, 4, &sn, err) != IMR_OK)
+        fail_msg("%s: not compiled: %s", fts, err);
+    most = imr_snip_rows_bound(sn, term_rows, &terms);
+    imr_snip_free(sn);
+    return most;
+}
 
 static int run_wait(char *const argv[])
 {
@@ -103,12 +148,23 @@ static int snip_of(struct imr_snip *sn, sqlite3_stmt *st, int first,
 
 /* Compares lib/snippet.c with snippet() for expression FTS on DB. */
 static void compare_expr(sqlite3 *db, struct imr_snip_tok *tok,
-                         const char *fts, struct totals *t)
+                         const struct imr_term_rows *terms, const char *fts,
+                         struct totals *t)
 {
     struct imr_snip *sn = NULL;
     sqlite3_stmt *st = NULL;
     char err[IMR_ERR_LEN] = "";
+    long long most, n;
     int rc;
+
+    /* the bound on its rows is one */
+    most = bound_of(tok, terms, fts);
+    n = match_count(db, fts);
+    if (most >= 0 && most < n)
+        fail_msg("%s: at most %lld rows, says the bound; %lld match", fts,
+                 most, n);
+    t->bounded += most >= 0;
+    t->exact += most == n;
 
     rc = imr_snip_compile(tok, fts, cols, 4, &sn, err);
     if (rc != IMR_OK)
@@ -165,6 +221,7 @@ static void compare_all(const char *db_path, struct totals *t)
 {
     char path[4096], *data, *line, *save = NULL, err[IMR_ERR_LEN] = "";
     struct imr_snip_tok *tok = NULL;
+    struct imr_term_rows *terms = NULL;
     sqlite3 *db = NULL;
     size_t n, i;
 
@@ -172,6 +229,9 @@ static void compare_all(const char *db_path, struct totals *t)
                                      NULL), SQLITE_OK);
     if (imr_snip_tok_open(db, &tok, err) != IMR_OK)
         fail_msg("tokenizer: %s", err);
+    if (imr_term_rows_read(db, NULL, &terms, err) != IMR_OK)
+        fail_msg("terms' rows: %s", err);
+    assert_true(imr_term_rows_count(terms) > 0);
     data = tu_read_file(tu_source_path(path, sizeof(path),
                                        "bench/queries.txt"), &n);
     assert_non_null(data);
@@ -189,14 +249,45 @@ static void compare_all(const char *db_path, struct totals *t)
             continue;
         assert_int_equal(imr_query_fts(q, &fts, &neg), IMR_OK);
         if (fts != NULL)
-            compare_expr(db, tok, fts, t);
+            compare_expr(db, tok, terms, fts, t);
         free(fts);
         free(neg);
         imr_query_free(q);
     }
     free(data);
     for (i = 0; i < sizeof(written) / sizeof(written[0]); i++)
-        compare_expr(db, tok, written[i], t);
+        compare_expr(db, tok, terms, written[i], t);
+    /* the bound, operator by operator: one term's rows are its matches;
+     * AND the rarer side, OR the sum, NOT its left side; a phrase its
+     * rarest term; a prefix none, nor anything without the terms' rows */
+    {
+        long long knee = match_count(db, "\"knee\""),
+                  pain = match_count(db, "\"pain\""),
+                  phys = match_count(db, "\"physical\""),
+                  ther = match_count(db, "\"therapy\"");
+
+        assert_true(knee > 0 && pain > knee);
+        assert_int_equal(bound_of(tok, terms, "\"knee\""), knee);
+        assert_int_equal(bound_of(tok, terms, "\"knee\" AND \"pain\""), knee);
+        assert_int_equal(bound_of(tok, terms, "\"pain\" \"knee\""), knee);
+        assert_int_equal(bound_of(tok, terms, "\"knee\" OR \"pain\""),
+                         knee + pain);
+        assert_int_equal(bound_of(tok, terms, "\"knee\" NOT \"pain\""), knee);
+        assert_int_equal(bound_of(tok, terms, "\"physical therapy\""),
+                         phys < ther ? phys : ther);
+        assert_int_equal(bound_of(tok, terms, "treatment : (\"knee\")"),
+                         knee);
+        assert_int_equal(bound_of(tok, terms, "\"physical ther\" *"), phys);
+        assert_int_equal(bound_of(tok, terms, "\"zzqxv\""), 0);
+        assert_int_equal(bound_of(tok, terms, "\"zzqxv\" OR \"knee\""), knee);
+        assert_int_equal(bound_of(tok, terms, "\"lumb\" *"), -1);
+        assert_int_equal(bound_of(tok, terms, "\"lumb\" * OR \"knee\""),
+                         -1);
+        assert_int_equal(bound_of(tok, terms, "\"lumb\" * AND \"knee\""),
+                         knee);
+        assert_int_equal(bound_of(tok, NULL, "\"knee\""), -1);
+    }
+    imr_term_rows_free(terms);
     imr_snip_tok_close(tok);
     sqlite3_close(db);
 }
@@ -223,7 +314,7 @@ static int build(char *db, char *dir)
 static void test_generated(void **state)
 {
     char dir[] = "/tmp/imr-snippet-XXXXXX", bin[4096], db[4200];
-    struct totals t = {0, 0, 0};
+    struct totals t = {0, 0, 0, 0, 0};
     const char *given = getenv("IMR_SNIPPET_DB");
 
     (void)state;
@@ -245,18 +336,22 @@ static void test_generated(void **state)
     assert_int_equal(build(db, dir), 0);
     compare_all(db, &t);
     printf("generated: %ld expressions, %ld snippets equal, %ld rows "
-           "outside the MATCH told apart\n", t.exprs, t.rows, t.misses);
+           "outside the MATCH told apart; a bound on the rows of %ld, "
+           "exact for %ld\n", t.exprs, t.rows, t.misses, t.bounded,
+           t.exact);
     /* enough that a wrong window or highlight cannot hide */
     assert_true(t.exprs >= 150);
     assert_true(t.rows >= 20000);
     assert_true(t.misses >= 5000);
+    assert_true(t.bounded > t.exprs / 2);
+    assert_true(t.exact > t.exprs / 5);
     remove_tree(dir);
 }
 
 static void test_real(void **state)
 {
     char dir[] = "/tmp/imr-snippet-real-XXXXXX", db[4200], src[4096];
-    struct totals t = {0, 0, 0};
+    struct totals t = {0, 0, 0, 0, 0};
 
     (void)state;
     if (!tu_shared_present("corpus-real/dwc-imrcrawler",
