@@ -2086,13 +2086,21 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
  * matches below *LAST are left to count (count_rest), as after one pass.
  * With ASC (M matches no more rows than the bound, so every passing match
  * is ranked whatever the order) both halves walk oldest first
- * (ST_SCORED_ASC), and the bound stops neither.
+ * (ST_SCORED_ASC), and the bound stops neither; and when M matches fewer
+ * than RANK_ALONE_SHARE of imr_search_split_min rows (MOST, -1: not
+ * known), this thread ranks them alone.
  * The candidates are those of one pass either way. *LAST is set as by
  * stream_matches (>= 0: the bound was reached). A phrase whose rows are
  * in no memo yet may be counted for its IDF by both threads at once. */
+/* Below a 32nd of imr_search_split_min (625 rows by default) the second
+ * thread's start (its read transaction, the index state's check, the
+ * thread) costs more than half the ranking saves: warm at 100k, words
+ * of 85 to 503 rows took 0.58-0.78 ms on one thread against 0.72-0.92
+ * ms shared; from about 900 rows on, sharing wins. */
+#define RANK_ALONE_SHARE 32
 static int rank_split(struct imr_search *s, const char *sig, const char *m,
-                      int asc, struct spass *p, long long *last,
-                      int *counted, char *err)
+                      int asc, long long most, struct spass *p,
+                      long long *last, int *counted, char *err)
 {
     const int which = asc ? ST_SCORED_ASC : ST_SCORED_DESC;
     struct half_job job;
@@ -2108,6 +2116,8 @@ static int rank_split(struct imr_search *s, const char *sig, const char *m,
 
     *counted = 0;
     if (n < 2 || (long long)n < atomic_load(&split_min) || p->left <= 0 ||
+        (asc && most >= 0 &&
+         most < atomic_load(&split_min) / RANK_ALONE_SHARE) ||
         !cands_grow(&s->help_log, &s->help_log_cap, (size_t)p->left) ||
         helper_begin(s, sig) != 0)
         return stream_matches(s, which, m, INT64_MIN, INT64_MAX, p,
@@ -2631,7 +2641,7 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     if (ranks) {
         /* newest first; BM25 (nine tenths of the cost per match) for the
          * first BOUND passing matches only, the older ones counted */
-        long long last = -1, most;
+        long long last = -1, most = -1;
         int counted = 0, asc = 0;
 
         /* the bound cannot stop it: oldest first */
@@ -2646,7 +2656,7 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
             p.all = s->ranked_all;        /* kept for the other pages */
             p.cap_all = s->ranked_all_cap;
         }
-        rc = rank_split(s, sig, fts, asc, &p, &last, &counted, err);
+        rc = rank_split(s, sig, fts, asc, most, &p, &last, &counted, err);
         p.bounded = 0;
         if (rc == IMR_OK && last >= 0 && counted) {
             cut = 1;

@@ -775,6 +775,23 @@ static void test_rank_ascend(void **state)
             free(asc);
         }
     }
+    /* a ranking of fewer rows than a 32nd of imr_search_split_min (none
+     * here: a word no row holds) on one thread, the others shared */
+    imr_search_split_min(32);
+    for (i = 0; i < 2; i++) {
+        static const char *const texts[] = {"zzqxv therapy", "therapy"};
+        unsigned long shared = imr_search_rank_splits();
+        char *a;
+
+        assert_int_equal(imr_search_open(db_path, &s, err), IMR_OK);
+        imr_search_prepare(s);
+        imr_facets_wait(fs);
+        a = answer(s, texts[i], &o);
+        imr_search_close(s);
+        assert_int_equal(imr_search_rank_splits() - shared, i);
+        assert_true((strstr(a, "\"total\":0,") != NULL) == (i == 0));
+        free(a);
+    }
     imr_search_split_min(split_was);
     imr_search_rank_bound(was);
     imr_search_rank_reuse(reuse_was);
