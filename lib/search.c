@@ -2072,6 +2072,13 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
     return rc;
 }
 
+/* Below a 32nd of imr_search_split_min (625 rows by default) the second
+ * thread's start (its read transaction, the index state's check, the
+ * thread) costs more than half the ranking saves: warm at 100k, words
+ * of 85 to 503 rows took 0.58-0.78 ms on one thread against 0.72-0.92
+ * ms shared; from about 900 rows on, sharing wins. */
+#define RANK_ALONE_SHARE 32
+
 /* The bounded ranking of M into P (ST_SCORED_DESC: the P->left newest
  * passing matches ranked, every match counted from *LAST up), shared by
  * two threads when the store has imr_search_split_min items or more:
@@ -2086,18 +2093,12 @@ static int count_rest(struct imr_search *s, const char *sig, const char *m,
  * matches below *LAST are left to count (count_rest), as after one pass.
  * With ASC (M matches no more rows than the bound, so every passing match
  * is ranked whatever the order) both halves walk oldest first
- * (ST_SCORED_ASC), and the bound stops neither; and when M matches fewer
- * than RANK_ALONE_SHARE of imr_search_split_min rows (MOST, -1: not
- * known), this thread ranks them alone.
+ * (ST_SCORED_ASC), and the bound stops neither; and when M matches
+ * fewer rows than imr_search_split_min / RANK_ALONE_SHARE (MOST, the
+ * terms' bound; -1: not known), this thread ranks them alone.
  * The candidates are those of one pass either way. *LAST is set as by
  * stream_matches (>= 0: the bound was reached). A phrase whose rows are
  * in no memo yet may be counted for its IDF by both threads at once. */
-/* Below a 32nd of imr_search_split_min (625 rows by default) the second
- * thread's start (its read transaction, the index state's check, the
- * thread) costs more than half the ranking saves: warm at 100k, words
- * of 85 to 503 rows took 0.58-0.78 ms on one thread against 0.72-0.92
- * ms shared; from about 900 rows on, sharing wins. */
-#define RANK_ALONE_SHARE 32
 static int rank_split(struct imr_search *s, const char *sig, const char *m,
                       int asc, long long most, struct spass *p,
                       long long *last, int *counted, char *err)
@@ -2494,14 +2495,6 @@ static int spelling_has_rows(const void *arg, const char *key)
     return rows > 0;
 }
 
-/* The store path: total, facets and the page of hits of QR from one
- * pass over the full-text matches (or, without full text, over the
- * store's items) with every filter tested in memory (imr_facets_q_test)
- * and the page kept in a bounded heap ordered as hits_sql orders; then
- * the page's rows by id. Used when the facet store of this read
- * transaction's state is ready and can test every filter of QR; *USED =
- * 0 otherwise (the caller takes the SQL path, which stays the oracle of
- * tests/unit/test_search_store.c). */
 /* imr_snip_rows_bound's question: the rows holding a term, from the
  * facet store's rows of every term (*ARG); unknown when it has none. */
 static int term_rows_of(void *arg, const char *term, size_t len,
@@ -2537,6 +2530,14 @@ static long long fts_rows_at_most(struct imr_search *s,
     return most;
 }
 
+/* The store path: total, facets and the page of hits of QR from one
+ * pass over the full-text matches (or, without full text, over the
+ * store's items) with every filter tested in memory (imr_facets_q_test)
+ * and the page kept in a bounded heap ordered as hits_sql orders; then
+ * the page's rows by id. Used when the facet store of this read
+ * transaction's state is ready and can test every filter of QR; *USED =
+ * 0 otherwise (the caller takes the SQL path, which stays the oracle of
+ * tests/unit/test_search_store.c). */
 static int store_run(struct imr_search *s, const struct imr_query *qr,
                      const struct imr_search_opts *o, const char *fts,
                      const char *neg, json_t *res, json_t *hits,
@@ -2640,7 +2641,8 @@ static int store_run(struct imr_search *s, const struct imr_query *qr,
     s->rank.memo = imr_facets_phrase_memo(f);  /* and of phrases counted */
     if (ranks) {
         /* newest first; BM25 (nine tenths of the cost per match) for the
-         * first BOUND passing matches only, the older ones counted */
+         * first BOUND passing matches only, the older ones counted; oldest
+         * first when no more rows than BOUND can match */
         long long last = -1, most = -1;
         int counted = 0, asc = 0;
 
