@@ -14,6 +14,7 @@
 #include "imr/query.h"
 #include "imr/record.h"
 #include "phrase_rows.h"
+#include "testutil.h"
 
 /* Asserts that M's keys are the N strings of WANT (NULL: a phrase under
  * a column filter). */
@@ -142,16 +143,10 @@ static sqlite3 *fixture(struct order_chk *chk)
 
 static long long count_of(sqlite3 *db, const char *m)
 {
-    sqlite3_stmt *st = NULL;
-    long long n;
+    long long n = tu_match_count(db, m);
 
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM item_fts "
-                                        "WHERE item_fts MATCH ?1", -1, &st,
-                                        NULL), SQLITE_OK);
-    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (n < 0)
+        fail_msg("%s: count(*): %s", m, sqlite3_errmsg(db));
     return n;
 }
 

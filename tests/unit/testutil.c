@@ -56,3 +56,18 @@ int tu_shared_present(const char *subdir, const char *what)
             "this clone)\n", what, path);
     return 0;
 }
+
+long long tu_match_count(sqlite3 *db, const char *m)
+{
+    sqlite3_stmt *st = NULL;
+    long long n = -1;
+
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM item_fts WHERE "
+                           "item_fts MATCH ?1", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
