@@ -395,6 +395,24 @@ fail:
     return rc;
 }
 
+/* Closes the helper connection of S and its statements (none open: a
+ * no-op). */
+static void helper_close(struct imr_search *s)
+{
+    sqlite3_finalize(s->help_st);
+    sqlite3_finalize(s->help_scored);
+    sqlite3_finalize(s->help_scored_asc);
+    sqlite3_finalize(s->help_phrase);
+    sqlite3_finalize(s->help_sig);
+    sqlite3_close(s->help_db);
+    s->help_st = NULL;
+    s->help_scored = NULL;
+    s->help_scored_asc = NULL;
+    s->help_phrase = NULL;
+    s->help_sig = NULL;
+    s->help_db = NULL;
+}
+
 /* Finalizes the statements and closes the index; NULL is allowed. */
 void imr_search_close(struct imr_search *s)
 {
@@ -409,12 +427,7 @@ void imr_search_close(struct imr_search *s)
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_finalize(s->sig_st);
-    sqlite3_finalize(s->help_st);
-    sqlite3_finalize(s->help_phrase);
-    sqlite3_finalize(s->help_scored);
-    sqlite3_finalize(s->help_scored_asc);
-    sqlite3_finalize(s->help_sig);
-    sqlite3_close(s->help_db);
+    helper_close(s);
     imr_facets_detach(s->fsrc);
     imr_index_close(s->ix);
     imr_rank_cache_free(s->rank.cache);
@@ -1871,18 +1884,7 @@ static int helper_open(struct imr_search *s)
         sqlite3_prepare_v3(s->help_db, imr_facets_sig_sql(), -1,
                            SQLITE_PREPARE_PERSISTENT, &s->help_sig, NULL) !=
             SQLITE_OK) {
-        sqlite3_finalize(s->help_st);
-        sqlite3_finalize(s->help_scored);
-        sqlite3_finalize(s->help_scored_asc);
-        sqlite3_finalize(s->help_phrase);
-        sqlite3_finalize(s->help_sig);
-        sqlite3_close(s->help_db);
-        s->help_st = NULL;
-        s->help_scored = NULL;
-        s->help_scored_asc = NULL;
-        s->help_phrase = NULL;
-        s->help_sig = NULL;
-        s->help_db = NULL;
+        helper_close(s);
         s->help_broken = 1;
         return -1;
     }
